@@ -1,0 +1,13 @@
+# Dropbear: the SSH server, client, key tool and scp.
+INPUTS="recipes/lib.sh recipes/dropbear-localoptions.h"
+PINS="dropbear"
+DEPS="zig"
+build() {
+  fetch_debian dropbear
+  cp "$TOP/recipes/dropbear-localoptions.h" localoptions.h
+  ./configure --host=x86_64-linux-musl --prefix=/usr --disable-zlib --enable-static \
+    --enable-bundled-libtom --disable-lastlog --disable-utmp --disable-utmpx --disable-wtmp \
+    --disable-wtmpx --disable-pututline --disable-pututxline --disable-syslog
+  make -j"$JOBS" PROGRAMS="dropbear dbclient dropbearkey scp" STATIC=1
+  strip_into "$PREFIX/bin" dropbear dbclient dropbearkey scp
+}

@@ -1,0 +1,28 @@
+"""Boot to `lifeboat: ready`, use the serial shell, and run the shipped tools inside the image."""
+import unittest
+
+from lifeboat_vm import VM
+
+
+class ShellTest(unittest.TestCase):
+    def test_ready_and_shell(self):
+        with VM(name="shell") as vm:
+            t = vm.wait_ready(120)
+            print(f"lifeboat: ready after {t:.1f} s (QEMU start to marker, TCG)")
+            out, rc = vm.sh("echo $((6*7))")
+            self.assertEqual((out, rc), ("42", 0))
+            # The shipped programs run inside the image.
+            for cmd, want in (("busybox | head -1", "BusyBox v1.35"),
+                              ("dropbear -V 2>&1", "Dropbear v2022.83"),
+                              ("e2fsck -V 2>&1", "e2fsck 1.47.0"),
+                              ("xfs_repair -V", "xfs_repair version 6.1.0"),
+                              ("rescue --help", "rescue"),
+                              ("cat /etc/lifeboat-release", "NAME=lifeboat")):
+                out, rc = vm.sh(cmd)
+                self.assertIn(want, out, cmd)
+            out, rc = vm.sh("test -p /proc/1/fd/0 || grep -c . /proc/mounts; cat /proc/1/comm")
+            self.assertIn("init", out)
+
+
+if __name__ == "__main__":
+    unittest.main()
