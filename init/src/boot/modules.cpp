@@ -1,0 +1,229 @@
+#include "boot/modules.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <functional>
+
+#include "common/text.h"
+
+namespace lifeboat {
+
+std::string module_name(const std::string& name_or_path) {
+  std::string base(path_basename(name_or_path));
+  for (const char* ext : {".ko.zst", ".ko.xz", ".ko.gz", ".ko"}) {
+    std::string_view e(ext);
+    if (base.size() > e.size() && base.compare(base.size() - e.size(), e.size(), e) == 0) {
+      base.resize(base.size() - e.size());
+      break;
+    }
+  }
+  std::replace(base.begin(), base.end(), '-', '_');
+  return base;
+}
+
+std::vector<AliasRule> parse_modules_alias(const std::string& text) {
+  std::vector<AliasRule> out;
+  for (auto line : split_lines(text)) {
+    auto f = split_ws(line);
+    if (f.size() != 3 || f[0] != "alias") continue;
+    out.push_back(AliasRule{std::string(f[1]), module_name(std::string(f[2]))});
+  }
+  return out;
+}
+
+std::vector<std::string> match_modalias(const std::vector<AliasRule>& rules,
+                                        const std::string& modalias) {
+  std::vector<std::string> out;
+  for (const auto& r : rules) {
+    if (fnmatch(r.pattern.c_str(), modalias.c_str(), 0) != 0) continue;
+    if (std::find(out.begin(), out.end(), r.module) == out.end()) out.push_back(r.module);
+  }
+  return out;
+}
+
+ModuleDb parse_modules_dep(const std::string& text) {
+  ModuleDb db;
+  for (auto line : split_lines(text)) {
+    auto colon = line.find(':');
+    if (colon == std::string_view::npos) continue;
+    std::string path(trim(line.substr(0, colon)));
+    if (path.empty()) continue;
+    ModuleInfo info{path, {}};
+    for (auto d : split_ws(line.substr(colon + 1))) info.deps.push_back(module_name(std::string(d)));
+    db[module_name(path)] = std::move(info);
+  }
+  return db;
+}
+
+LoadPlan plan_module_load(const ModuleDb& db, const std::vector<std::string>& wanted,
+                          const std::set<std::string>& already) {
+  LoadPlan plan;
+  std::set<std::string> done(already.begin(), already.end());
+  std::set<std::string> visiting;
+  std::function<void(const std::string&)> visit = [&](const std::string& raw) {
+    const std::string name = module_name(raw);
+    if (done.count(name) || visiting.count(name)) return;  // loaded, planned, or a cycle
+    auto it = db.find(name);
+    if (it == db.end()) {
+      if (std::find(plan.missing.begin(), plan.missing.end(), name) == plan.missing.end())
+        plan.missing.push_back(name);
+      done.insert(name);
+      return;
+    }
+    visiting.insert(name);
+    // modules.dep lists the full closure; modprobe loads it from the end of the list.
+    for (auto d = it->second.deps.rbegin(); d != it->second.deps.rend(); ++d) visit(*d);
+    visiting.erase(name);
+    done.insert(name);
+    plan.order.push_back(name);
+  };
+  for (const auto& w : wanted) visit(w);
+  return plan;
+}
+
+std::vector<std::string> parse_module_list(const std::string& text) {
+  std::vector<std::string> out;
+  for (auto line : split_lines(text)) {
+    auto hash = line.find('#');
+    if (hash != std::string_view::npos) line = line.substr(0, hash);
+    line = trim(line);
+    if (!line.empty()) out.push_back(module_name(std::string(line)));
+  }
+  return out;
+}
+
+std::string ColdplugStats::summary() const {
+  return strformat("%d loaded, %d failed, %d skipped, %d pass%s", loaded, failed, skipped, passes,
+                   passes == 1 ? "" : "es");
+}
+
+namespace {
+
+// Collects the text of every `modalias` file under dir (symlinks are not followed).
+void collect_modaliases(sys::Sys& sys, const std::string& dir, std::set<std::string>& out,
+                        int depth) {
+  if (depth > 32) return;
+  auto ents = sys.list_dir(dir);
+  if (!ents.ok()) return;
+  for (const auto& e : ents.value) {
+    const std::string path = dir + "/" + e.name;
+    if (e.type == DT_DIR) {
+      collect_modaliases(sys, path, out, depth + 1);
+    } else if (e.name == "modalias" && (e.type == DT_REG || e.type == DT_UNKNOWN)) {
+      auto text = sys.read_file(path, 4096);
+      if (!text.ok()) continue;
+      auto alias = std::string(trim(text.value));
+      if (!alias.empty()) out.insert(alias);
+    }
+  }
+}
+
+class Loader {
+ public:
+  Loader(sys::Sys& sys, Log& log, const std::string& dir, const ModuleDb& db, ColdplugStats& st)
+      : sys_(sys), log_(log), dir_(dir), db_(db), st_(st) {}
+
+  // Returns how many modules were newly loaded.
+  int load(const std::vector<std::string>& wanted) {
+    auto plan = plan_module_load(db_, wanted, attempted_);
+    for (const auto& m : plan.missing) {
+      if (attempted_.insert(m).second) {
+        ++st_.skipped;
+        log_.info("modules: %s: not in modules.dep", m.c_str());
+      }
+    }
+    int n = 0;
+    for (const auto& name : plan.order) {
+      attempted_.insert(name);
+      if (load_one(name)) ++n;
+    }
+    return n;
+  }
+
+ private:
+  bool load_one(const std::string& name) {
+    const std::string& rel = db_.at(name).path;
+    if (rel.size() < 3 || rel.compare(rel.size() - 3, 3, ".ko") != 0) {
+      ++st_.skipped;
+      log_.info("modules: %s: skipped: compressed module (%s) not supported",
+                name.c_str(), std::string(path_basename(rel)).c_str());
+      return false;
+    }
+    const std::string path = rel.front() == '/' ? rel : dir_ + "/" + rel;
+    auto fd = sys_.open(path, O_RDONLY | O_CLOEXEC);
+    if (!fd.ok()) {
+      ++st_.failed;
+      log_.info("modules: %s: open %s: %s", name.c_str(), path.c_str(), sys::error_text(fd.err));
+      return false;
+    }
+    auto r = sys_.finit_module(fd.value, "", 0);
+    sys_.close_quietly(fd.value);  // read-only
+    if (r.ok()) {
+      ++st_.loaded;
+      log_.debug("modules: loaded %s", name.c_str());
+      return true;
+    }
+    if (r.err == EEXIST) return false;  // built in or already loaded: fine
+    ++st_.failed;
+    log_.info("modules: %s: finit_module: %s", name.c_str(), sys::error_text(r.err));
+    return false;
+  }
+
+  sys::Sys& sys_;
+  Log& log_;
+  const std::string& dir_;
+  const ModuleDb& db_;
+  ColdplugStats& st_;
+  std::set<std::string> attempted_;
+};
+
+}  // namespace
+
+ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& opt,
+                               std::string& skipped_reason) {
+  ColdplugStats st;
+  auto release = sys.kernel_release();
+  if (!release.ok()) {
+    skipped_reason = strformat("uname: %s", sys::error_text(release.err));
+    return st;
+  }
+  const std::string dir = opt.modules_root + "/" + release.value;
+  auto dep_text = sys.read_file(dir + "/modules.dep", 16 << 20);
+  if (!dep_text.ok()) {
+    skipped_reason = strformat("no %s/modules.dep", dir.c_str());
+    return st;
+  }
+  const ModuleDb db = parse_modules_dep(dep_text.value);
+  Loader loader(sys, log, dir, db, st);
+
+  auto alias_text = sys.read_file(dir + "/modules.alias", 16 << 20);
+  if (alias_text.ok()) {
+    const auto rules = parse_modules_alias(alias_text.value);
+    const std::int64_t deadline = sys.monotonic_ms() + opt.budget_ms;
+    std::set<std::string> seen;  // modaliases already handled
+    for (int pass = 0; pass < opt.max_passes; ++pass) {
+      ++st.passes;
+      std::set<std::string> aliases;
+      collect_modaliases(sys, opt.sys_devices, aliases, 0);
+      std::vector<std::string> wanted;
+      for (const auto& a : aliases) {
+        if (!seen.insert(a).second) continue;
+        for (auto& m : match_modalias(rules, a)) wanted.push_back(std::move(m));
+      }
+      const int newly = loader.load(wanted);
+      if (newly == 0 || sys.monotonic_ms() >= deadline) break;
+    }
+  } else {
+    log.info("modules: no %s/modules.alias: no coldplug", dir.c_str());
+  }
+
+  auto list = sys.read_file(dir + "/lifeboat.modules");
+  if (list.ok()) loader.load(parse_module_list(list.value));
+  return st;
+}
+
+}  // namespace lifeboat

@@ -1,0 +1,92 @@
+#include "cli/rescue.h"
+
+#include "common/text.h"
+#include "common/version.h"
+#include "report/status.h"
+#include "supervise/signals.h"
+
+namespace lifeboat {
+
+namespace {
+
+const char* const kUsage =
+    "usage: rescue COMMAND\n"
+    "\n"
+    "commands:\n"
+    "  status [--json]   show what the boot did (steps, errors); --json: the raw status.json\n"
+    "  poweroff          sync and power the machine off\n"
+    "  reboot            sync and reboot\n"
+    "  halt              sync and halt\n"
+    "  --help            this text\n"
+    "  --version         the lifeboat version\n"
+    "\n"
+    "exit codes: 0 ok, 1 failure, 2 usage\n";
+
+int usage_error(CliOutput& o, const std::string& msg) {
+  o.err += "rescue: " + msg + "\n" + "try 'rescue --help'\n";
+  return kExitUsage;
+}
+
+int cmd_status(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
+  bool json = false;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--json") json = true;
+    else return usage_error(o, "status: unknown option '" + args[i] + "'");
+  }
+  const std::string path = status_path();
+  auto text = sys.read_file(path, 4 << 20);
+  if (!text.ok()) {
+    o.err += strformat("rescue: status: %s: %s\n", path.c_str(), sys::error_text(text.err));
+    return kExitFailure;
+  }
+  if (json) {
+    o.out += text.value;
+    if (!text.value.empty() && text.value.back() != '\n') o.out += "\n";
+    return kExitOk;
+  }
+  Error err;
+  auto st = parse_status_json(text.value, err);
+  if (!st) {
+    o.err += "rescue: status: " + path + ": " +
+             (err.field.empty() ? "" : err.field + ": ") + err.message + "\n";
+    return kExitFailure;
+  }
+  o.out += render_status_text(*st);
+  return kExitOk;
+}
+
+int cmd_power(const std::string& name, ShutdownKind kind, const std::vector<std::string>& args,
+              sys::Sys& sys, CliOutput& o) {
+  if (args.size() > 1) return usage_error(o, name + ": takes no arguments");
+  sys.sync();
+  auto st = sys.kill(1, signal_for_shutdown(kind));
+  if (!st.ok()) {
+    o.err += strformat("rescue: %s: cannot signal PID 1: %s\n", name.c_str(),
+                       sys::error_text(st.err));
+    return kExitFailure;
+  }
+  o.out += "rescue: " + name + " requested\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int rescue_main(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
+  if (args.empty()) return usage_error(o, "missing command");
+  const std::string& cmd = args[0];
+  if (cmd == "--help" || cmd == "-h" || cmd == "help") {
+    o.out += kUsage;
+    return kExitOk;
+  }
+  if (cmd == "--version") {
+    o.out += std::string("lifeboat ") + version() + "\n";
+    return kExitOk;
+  }
+  if (cmd == "status") return cmd_status(args, sys, o);
+  if (cmd == "poweroff") return cmd_power(cmd, ShutdownKind::poweroff, args, sys, o);
+  if (cmd == "reboot") return cmd_power(cmd, ShutdownKind::reboot, args, sys, o);
+  if (cmd == "halt") return cmd_power(cmd, ShutdownKind::halt, args, sys, o);
+  return usage_error(o, "unknown command '" + cmd + "'");
+}
+
+}  // namespace lifeboat

@@ -1,0 +1,28 @@
+#pragma once
+// Small string helpers (no iostream, no std::format: zig 0.11's libc++ lacks it).
+#include <cstdarg>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lifeboat {
+
+// printf into a std::string.
+std::string strformat(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string vstrformat(const char* fmt, va_list ap);
+
+std::string_view trim(std::string_view s) noexcept;
+std::vector<std::string_view> split_lines(std::string_view text);
+// Splits on runs of spaces/tabs/newlines; no empty fields.
+std::vector<std::string_view> split_ws(std::string_view text);
+
+// For messages: a value in double quotes, control characters escaped, cut at max_len.
+std::string quoted(std::string_view value, std::size_t max_len = 64);
+
+// "/usr/bin/rescue" -> "rescue"
+std::string_view path_basename(std::string_view path) noexcept;
+
+// Decimal parse; false on anything but digits (with an optional leading '-').
+bool parse_int(std::string_view s, long long& out) noexcept;
+
+}  // namespace lifeboat

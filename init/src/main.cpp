@@ -1,0 +1,149 @@
+// lifeboat's init: PID 1 of the rescue initramfs, and the `rescue` command.
+//
+// Multi-call: as PID 1 (whatever argv[0] says: PID 1 must never exit) it boots the rescue
+// system and supervises it forever; under any other PID it is `rescue` (cli/rescue.h).
+#include <sys/reboot.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "boot/cmdline.h"
+#include "boot/consoles.h"
+#include "boot/log.h"
+#include "boot/modules.h"
+#include "boot/mounts.h"
+#include "boot/system_setup.h"
+#include "cli/rescue.h"
+#include "common/text.h"
+#include "common/version.h"
+#include "config/boot_options.h"
+#include "report/status.h"
+#include "report/step_runner.h"
+#include "supervise/shutdown.h"
+#include "supervise/supervisor.h"
+#include "sys/real_sys.h"
+
+using namespace lifeboat;
+
+namespace {
+
+// Throws std::runtime_error("<what>: <strerror>") for a failed syscall result.
+void check(const sys::Status& st, const char* what) {
+  if (!st.ok()) throw std::runtime_error(strformat("%s: %s", what, sys::error_text(st.err)));
+}
+
+void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptions& opts) {
+  steps.run_step("signals", [&](StepContext&) {
+    check(sys.block_all_signals(), "signalfd");
+    check(sys.reboot(RB_DISABLE_CAD), "reboot(RB_DISABLE_CAD)");  // ctrl-alt-del -> SIGINT
+  });
+  steps.run_step("mounts", [&](StepContext& s) {
+    std::string failed;
+    for (const auto& m : do_early_mounts(sys))
+      if (!m.ok) failed += strformat("%s%s: %s", failed.empty() ? "" : ", ", m.target.c_str(), sys::error_text(m.err));
+    auto created = ensure_device_nodes(sys);
+    log.attach_console(ensure_console_fds(sys));
+    if (!failed.empty()) s.fail(failed);
+    else if (!created.empty()) s.note("created " + created.front() + (created.size() > 1 ? " and more" : ""));
+  });
+  steps.run_step("cmdline", [&](StepContext& s) {
+    auto text = sys.read_file("/proc/cmdline", 64 * 1024);
+    check(sys::Status{0, text.err}, "/proc/cmdline");
+    auto parsed = parse_boot_options(parse_cmdline(text.value));
+    opts = parsed.options;
+    steps.report_errors(parsed.errors);
+    if (!parsed.errors.empty()) s.note(strformat("%zu problem(s), defaults kept", parsed.errors.size()));
+  });
+  steps.run_step("logging", [&](StepContext& s) {
+    log.set_debug(opts.debug);
+    if (opts.kernel_verbose || opts.debug) s.note("console loglevel left alone");
+    else check(quiet_console_loglevel(sys), "/proc/sys/kernel/printk");
+    bool kmsg = log.attach_kmsg();
+    log.end_early();
+    if (!kmsg) s.fail("/dev/kmsg: cannot open");
+  });
+  steps.run_step("hostname", [&](StepContext& s) { s.note(set_hostname(sys, opts.hostname)); });
+  steps.run_step("rng", [&](StepContext& s) { s.note(seed_rng(sys)); });
+  steps.run_step("loopback", [&](StepContext& s) { s.note(loopback_up(sys)); });
+  steps.run_step("modules", [&](StepContext& s) {
+    std::string skipped;
+    auto stats = coldplug_modules(sys, log, ColdplugOptions{}, skipped);
+    if (!skipped.empty()) return s.skip(skipped);
+    s.note(stats.summary());
+  });
+  // Steps to come (each a planner + applier): metadata sources, network, ssh, disks.
+  steps.run_step("consoles", [&](StepContext& s) {
+    s.note(register_console_services(sys, sup, opts.console));
+    sup.start_services();
+  });
+}
+
+// Last resort if anything ever calls std::terminate in PID 1 (whose death panics the
+// kernel): say so, then only reap, forever.
+[[noreturn]] void pid1_terminate() noexcept {
+  static const char msg[] = "lifeboat: fatal: std::terminate in PID 1; only reaping from now on\n";
+  (void)!::write(2, msg, sizeof msg - 1);
+  for (;;) {
+    while (::waitpid(-1, nullptr, WNOHANG) > 0) {
+    }
+    ::sleep(1);
+  }
+}
+
+[[noreturn]] void pid1_main(sys::Sys& sys) noexcept {
+  std::set_terminate(pid1_terminate);
+  Log log(sys);
+  log.attach_console(sys.fd_is_open(2) ? 2 : -1);
+  BootStatus status;
+  StepRunner steps(sys, log, status);
+  Supervisor sup(sys, log);
+  BootOptions opts;
+  try {
+    status.version = version();
+    log.info("lifeboat %s starting", version());
+    sup.set_shutdown_handler([&](ShutdownKind k) { execute_shutdown(sys, log, sup, k); });
+    boot(sys, log, steps, sup, opts);
+  } catch (const std::exception& e) {
+    steps.report_error(Error{"init", "boot", e.what(), Severity::error});
+  } catch (...) {
+    steps.report_error(Error{"init", "boot", "unexpected exception", Severity::error});
+  }
+  try {
+    if (sup.services().empty())  // whatever failed, the console gets a shell
+      sup.add_service(ServiceSpec{"shell@console", console_command({"/dev/console", "linux"}, ConsoleMode::shell).spawn, {}});
+    sup.start_services();
+    steps.run_step("status", [&](StepContext&) {
+      status.boot_ms = sys.monotonic_ms();
+      check(write_status(sys, run_dir(), status), "write status.json");
+    });
+  } catch (...) {
+    log.line("error: init: services: unexpected exception");
+  }
+  log.line("ready");
+  sup.run_forever();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sys::RealSys sys;
+  if (sys.getpid() == 1) pid1_main(sys);  // never returns
+  try {
+    std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    CliOutput out;
+    int rc = rescue_main(args, sys, out);
+    if (!sys.write_all(1, out.out).ok()) rc = kExitFailure;  // e.g. EPIPE
+    (void)sys.write_all(2, out.err);                           // nowhere else to report
+    return rc;
+  } catch (const std::exception& e) {
+    (void)sys.write_all(2, std::string("rescue: internal error: ") + e.what() + "\n");
+  } catch (...) {
+    (void)sys.write_all(2, "rescue: internal error\n");
+  }
+  return kExitFailure;
+}

@@ -1,0 +1,153 @@
+#include "report/status.h"
+
+#include <cerrno>
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "common/text.h"
+
+namespace lifeboat {
+
+using nlohmann::json;
+
+const char* to_string(StepResult r) noexcept {
+  switch (r) {
+    case StepResult::failed: return "failed";
+    case StepResult::skipped: return "skipped";
+    default: return "ok";
+  }
+}
+
+std::string step_line(const StepRecord& s) {
+  switch (s.result) {
+    case StepResult::failed:
+      return strformat("%s: failed: %s (%lld ms)", s.name.c_str(),
+                       s.detail.empty() ? "unknown reason" : s.detail.c_str(),
+                       static_cast<long long>(s.duration_ms));
+    case StepResult::skipped:
+      return strformat("%s: skipped: %s", s.name.c_str(),
+                       s.detail.empty() ? "no reason given" : s.detail.c_str());
+    default:
+      if (s.detail.empty())
+        return strformat("%s: ok (%lld ms)", s.name.c_str(), static_cast<long long>(s.duration_ms));
+      return strformat("%s: ok: %s (%lld ms)", s.name.c_str(), s.detail.c_str(),
+                       static_cast<long long>(s.duration_ms));
+  }
+}
+
+std::string error_line(const Error& e) {
+  return std::string(severity_name(e.severity)) + ": " + describe(e);
+}
+
+std::string render_status_json(const BootStatus& st) {
+  json steps = json::array();
+  for (const auto& s : st.steps) {
+    steps.push_back(json{{"name", s.name},
+                         {"result", to_string(s.result)},
+                         {"detail", s.detail},
+                         {"duration_ms", s.duration_ms}});
+  }
+  json errors = json::array();
+  for (const auto& e : st.errors) {
+    errors.push_back(json{{"source", e.source},
+                          {"field", e.field},
+                          {"message", e.message},
+                          {"severity", severity_name(e.severity)}});
+  }
+  json doc = {{"schema", st.schema}, {"version", st.version}, {"boot_ms", st.boot_ms},
+              {"steps", steps},      {"errors", errors}};
+  // Invalid UTF-8 (from a guest-provided string) is replaced, never thrown about.
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::optional<BootStatus> parse_status_json(const std::string& text, Error& error) {
+  error = Error{"status.json", "", "", Severity::error};
+  json doc = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded() || !doc.is_object()) {
+    error.message = "not a JSON object";
+    return std::nullopt;
+  }
+  auto str = [](const json& o, const char* k) -> std::string {
+    auto it = o.find(k);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
+  auto num = [](const json& o, const char* k) -> std::int64_t {
+    auto it = o.find(k);
+    return it != o.end() && it->is_number_integer() ? it->get<std::int64_t>() : 0;
+  };
+  BootStatus st;
+  st.schema = static_cast<int>(num(doc, "schema"));
+  if (st.schema != 1) {
+    error.field = "schema";
+    error.message = strformat("expected 1, got %d", st.schema);
+    return std::nullopt;
+  }
+  st.version = str(doc, "version");
+  st.boot_ms = num(doc, "boot_ms");
+  if (auto it = doc.find("steps"); it != doc.end() && it->is_array()) {
+    for (const auto& s : *it) {
+      if (!s.is_object()) continue;
+      StepRecord r;
+      r.name = str(s, "name");
+      std::string res = str(s, "result");
+      r.result = res == "failed" ? StepResult::failed
+                 : res == "skipped" ? StepResult::skipped
+                                    : StepResult::ok;
+      r.detail = str(s, "detail");
+      r.duration_ms = num(s, "duration_ms");
+      st.steps.push_back(std::move(r));
+    }
+  }
+  if (auto it = doc.find("errors"); it != doc.end() && it->is_array()) {
+    for (const auto& e : *it) {
+      if (!e.is_object()) continue;
+      st.errors.push_back(Error{str(e, "source"), str(e, "field"), str(e, "message"),
+                                str(e, "severity") == "warning" ? Severity::warning
+                                                                : Severity::error});
+    }
+  }
+  return st;
+}
+
+std::string render_status_text(const BootStatus& st) {
+  std::string out = strformat("lifeboat %s: boot took %lld ms\n",
+                              st.version.empty() ? "(unknown version)" : st.version.c_str(),
+                              static_cast<long long>(st.boot_ms));
+  std::size_t width = 4;
+  for (const auto& s : st.steps) width = std::max(width, s.name.size());
+  out += "steps:\n";
+  if (st.steps.empty()) out += "  (none)\n";
+  for (const auto& s : st.steps) {
+    std::string line = strformat("  %-7s %-*s", to_string(s.result), static_cast<int>(width),
+                                 s.name.c_str());
+    if (s.result != StepResult::skipped)
+      line += strformat(" %6lld ms", static_cast<long long>(s.duration_ms));
+    else
+      line += "          ";
+    if (!s.detail.empty()) line += "  " + s.detail;
+    out += line + "\n";
+  }
+  out += "errors:\n";
+  if (st.errors.empty()) out += "  (none)\n";
+  for (const auto& e : st.errors) out += "  " + error_line(e) + "\n";
+  return out;
+}
+
+std::string run_dir() {
+  const char* env = std::getenv("LIFEBOAT_RUN_DIR");
+  return env && *env ? std::string(env) : std::string("/run/lifeboat");
+}
+
+std::string status_path() { return run_dir() + "/status.json"; }
+
+sys::Status write_status(sys::Sys& sys, const std::string& dir, const BootStatus& status) noexcept {
+  try {
+    auto st = sys.mkdir_p(dir, 0755);
+    if (!st.ok()) return st;
+    return sys.write_file_atomic(dir + "/status.json", render_status_json(status), 0644);
+  } catch (...) {
+    return sys::Status::failure(ENOMEM);
+  }
+}
+
+}  // namespace lifeboat

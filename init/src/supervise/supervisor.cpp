@@ -1,0 +1,337 @@
+#include "supervise/supervisor.h"
+
+#include <fcntl.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <limits>
+
+#include "common/text.h"
+
+namespace lifeboat {
+
+namespace {
+std::string describe_status(int status) {
+  if (WIFEXITED(status)) return strformat("exit status %d", WEXITSTATUS(status));
+  if (WIFSIGNALED(status)) return strformat("killed by signal %d", WTERMSIG(status));
+  return strformat("wait status 0x%x", status);
+}
+}  // namespace
+
+std::string RunResult::describe() const {
+  switch (kind) {
+    case Kind::exited: return strformat("exit status %d", code);
+    case Kind::signaled: return strformat("killed by signal %d", code);
+    case Kind::timed_out: return strformat("timed out after %lld ms", static_cast<long long>(duration_ms));
+    default: return strformat("spawn: %s", sys::error_text(code));
+  }
+}
+
+std::size_t Supervisor::add_service(ServiceSpec spec) {
+  ServiceState st;
+  st.backoff = Backoff(spec.backoff);
+  st.spec = std::move(spec);
+  services_.push_back(std::move(st));
+  if (started_ && !stopped_) start_service(services_.back());
+  return services_.size() - 1;
+}
+
+void Supervisor::start_services() noexcept {
+  started_ = true;
+  if (stopped_) return;
+  for (auto& s : services_) {
+    if (s.pid == 0 && s.starts == 0) start_service(s);  // the others follow their backoff
+  }
+}
+
+void Supervisor::stop_services() noexcept { stopped_ = true; }
+
+void Supervisor::resume_services() noexcept {
+  stopped_ = false;
+  const std::int64_t now = sys_.monotonic_ms();
+  for (auto& s : services_) {
+    if (s.pid == 0) s.next_start_ms = now;
+  }
+  start_due_services();
+}
+
+void Supervisor::start_service(ServiceState& s) noexcept {
+  const std::int64_t now = sys_.monotonic_ms();
+  auto pid = sys_.spawn(s.spec.spawn);
+  ++s.starts;
+  s.started_ms = now;
+  if (pid.ok()) {
+    s.pid = pid.value;
+    log_.debug("service %s: started (pid %d)", s.spec.name.c_str(), static_cast<int>(pid.value));
+    return;
+  }
+  s.pid = 0;
+  const std::int64_t delay = s.backoff.next_delay(0);
+  s.next_start_ms = now + delay;
+  log_.info("service %s: %s: %s; retrying in %lld ms", s.spec.name.c_str(),
+            s.spec.spawn.argv.empty() ? "?" : s.spec.spawn.argv[0].c_str(),
+            sys::error_text(pid.err), static_cast<long long>(delay));
+}
+
+void Supervisor::on_child_exit(pid_t pid, int status) noexcept {
+  if (oneshot_running_.erase(pid)) {
+    try {
+      oneshot_exited_[pid] = status;
+    } catch (...) {
+    }
+    return;
+  }
+  for (auto& s : services_) {
+    if (s.pid != pid) continue;
+    s.pid = 0;
+    s.last_status = status;
+    const std::int64_t now = sys_.monotonic_ms();
+    if (stopped_) return;
+    const std::int64_t delay = s.backoff.next_delay(now - s.started_ms);
+    s.next_start_ms = now + delay;
+    try {
+      log_.info("service %s: %s; restarting in %lld ms", s.spec.name.c_str(),
+                describe_status(status).c_str(), static_cast<long long>(delay));
+    } catch (...) {
+    }
+    return;
+  }
+  // An orphan re-parented to PID 1: reaping it was the whole job.
+}
+
+bool Supervisor::reap() noexcept {
+  for (;;) {
+    auto w = sys_.waitpid(-1, WNOHANG);
+    if (!w.ok()) return w.err == ECHILD;
+    if (w.value.pid <= 0) return false;  // children left, none exited
+    on_child_exit(w.value.pid, w.value.status);
+  }
+}
+
+void Supervisor::request_shutdown(ShutdownKind k) noexcept {
+  if (k == ShutdownKind::none) return;
+  if (pending_ == ShutdownKind::none) pending_ = k;
+}
+
+void Supervisor::handle_event(const sys::Event& ev) noexcept {
+  if (ev.signo == 0) return;
+  if (ev.signo == SIGCHLD) {
+    reap();
+    return;
+  }
+  const ShutdownKind k = shutdown_for_signal(ev.signo);
+  if (k != ShutdownKind::none) {
+    log_.info("signal %d from pid %d: %s", ev.signo, static_cast<int>(ev.sender), to_string(k));
+    request_shutdown(k);
+    return;
+  }
+  log_.debug("signal %d from pid %d: ignored", ev.signo, static_cast<int>(ev.sender));
+}
+
+void Supervisor::start_due_services() noexcept {
+  if (!started_ || stopped_) return;
+  const std::int64_t now = sys_.monotonic_ms();
+  for (auto& s : services_) {
+    if (s.pid == 0 && now >= s.next_start_ms) start_service(s);
+  }
+}
+
+int Supervisor::wait_budget(int max_wait_ms) noexcept {
+  std::int64_t budget = max_wait_ms < 0 ? std::numeric_limits<int>::max() : max_wait_ms;
+  if (started_ && !stopped_) {
+    const std::int64_t now = sys_.monotonic_ms();
+    for (const auto& s : services_) {
+      if (s.pid == 0) budget = std::min(budget, std::max<std::int64_t>(0, s.next_start_ms - now));
+    }
+  }
+  if (budget >= std::numeric_limits<int>::max()) return -1;
+  return static_cast<int>(budget);
+}
+
+void Supervisor::maybe_shutdown() noexcept {
+  if (pending_ == ShutdownKind::none || run_depth_ > 0) return;
+  const ShutdownKind k = pending_;
+  pending_ = ShutdownKind::none;
+  if (!shutdown_handler_) {
+    log_.info("shutdown (%s) requested, but no handler is installed", to_string(k));
+    return;
+  }
+  try {
+    shutdown_handler_(k);  // normally ends in reboot(2) and never returns
+  } catch (...) {
+    log_.info("shutdown (%s): unexpected exception", to_string(k));
+  }
+}
+
+void Supervisor::poll(int max_wait_ms) noexcept {
+  maybe_shutdown();  // a request queued while we were busy elsewhere
+  auto ev = sys_.wait_event(wait_budget(max_wait_ms), -1);
+  if (ev.ok()) handle_event(ev.value);
+  else sys_.sleep_ms(100);  // never spin if the signalfd is broken
+  reap();                   // cheap, and covers a lost SIGCHLD
+  start_due_services();
+  maybe_shutdown();
+}
+
+void Supervisor::run_forever() noexcept {
+  for (;;) poll(-1);
+}
+
+void Supervisor::signal_tree(pid_t pid, int sig) noexcept {
+  // The child leads its own process group: signal the group, else the child alone.
+  auto st = sys_.kill(-pid, sig);
+  if (st.ok()) return;
+  st = sys_.kill(pid, sig);
+  if (!st.ok() && st.err != ESRCH)
+    log_.info("kill %d (signal %d): %s", static_cast<int>(pid), sig, sys::error_text(st.err));
+}
+
+RunResult Supervisor::run(const RunSpec& spec) noexcept {
+  RunResult res;
+  const std::int64_t start = sys_.monotonic_ms();
+  if (spec.argv.empty()) {
+    res.code = EINVAL;
+    return res;
+  }
+  int out_fd = -1, read_fd = -1;
+  bool close_out = false;
+  switch (spec.capture) {
+    case Capture::inherit: out_fd = 1; break;
+    case Capture::null: break;
+    case Capture::file: {
+      auto fd = sys_.open(spec.capture_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+      if (!fd.ok()) {
+        res.code = fd.err;
+        return res;
+      }
+      out_fd = fd.value;
+      close_out = true;
+      break;
+    }
+    case Capture::string: {
+      auto p = sys_.pipe();
+      if (!p.ok()) {
+        res.code = p.err;
+        return res;
+      }
+      read_fd = p.value.first;
+      out_fd = p.value.second;
+      close_out = true;
+      break;
+    }
+  }
+
+  sys::SpawnSpec ss;
+  try {
+    ss.argv = spec.argv;
+    ss.env = spec.env;
+    ss.cwd = spec.cwd;
+  } catch (...) {
+    res.code = ENOMEM;
+    if (close_out) sys_.close_quietly(out_fd);  // the child's end
+    if (read_fd >= 0) sys_.close_quietly(read_fd);
+    return res;
+  }
+  ss.new_process_group = true;  // so a timeout can take the whole tree down
+  ss.stdout_fd = out_fd;
+  ss.stderr_fd = spec.capture == Capture::inherit ? 2 : out_fd;
+
+  auto pid = sys_.spawn(ss);
+  if (close_out) sys_.close_quietly(out_fd);  // the child's end
+  if (!pid.ok()) {
+    if (read_fd >= 0) sys_.close_quietly(read_fd);
+    res.code = pid.err;
+    res.duration_ms = sys_.monotonic_ms() - start;
+    return res;
+  }
+  const pid_t child = pid.value;
+  try {
+    oneshot_running_.insert(child);
+  } catch (...) {
+  }
+  ++run_depth_;
+
+  auto drain = [&]() noexcept {
+    if (read_fd < 0) return;
+    char buf[4096];
+    for (;;) {
+      auto n = sys_.read(read_fd, buf, sizeof buf);
+      if (!n.ok()) {
+        if (n.err == EINTR) continue;
+        if (n.err == EAGAIN || n.err == EWOULDBLOCK) return;
+      }
+      if (!n.ok() || n.value == 0) {  // EOF or a real error: done with the pipe
+        sys_.close_quietly(read_fd);
+        read_fd = -1;
+        return;
+      }
+      std::size_t room = spec.capture_limit > res.output.size() ? spec.capture_limit - res.output.size() : 0;
+      if (n.value > room) res.output_truncated = true;
+      try {
+        res.output.append(buf, std::min(room, n.value));
+      } catch (...) {
+        res.output_truncated = true;
+      }
+    }
+  };
+
+  enum class Phase { running, terminating, killed } phase = Phase::running;
+  std::int64_t deadline = spec.timeout_ms > 0 ? start + spec.timeout_ms : -1;
+  bool done = false;
+  int status = 0;
+  for (;;) {
+    if (auto it = oneshot_exited_.find(child); it != oneshot_exited_.end()) {
+      status = it->second;
+      oneshot_exited_.erase(it);
+      done = true;
+      break;
+    }
+    const std::int64_t now = sys_.monotonic_ms();
+    if (deadline >= 0 && now >= deadline) {
+      if (phase == Phase::running) {
+        signal_tree(child, SIGTERM);
+        phase = Phase::terminating;
+        deadline = now + spec.kill_grace_ms;
+      } else if (phase == Phase::terminating) {
+        signal_tree(child, SIGKILL);
+        phase = Phase::killed;
+        deadline = now + 5000;  // SIGKILL is not instant for a process stuck in the kernel
+      } else {
+        log_.info("run %s: pid %d did not die after SIGKILL; leaving it to the reaper",
+                  spec.argv[0].c_str(), static_cast<int>(child));
+        oneshot_running_.erase(child);
+        break;
+      }
+      continue;
+    }
+    int wait = deadline >= 0 ? static_cast<int>(std::max<std::int64_t>(1, deadline - now)) : -1;
+    auto ev = sys_.wait_event(wait_budget(wait), read_fd);
+    if (!ev.ok()) sys_.sleep_ms(10);
+    else {
+      if (ev.value.fd_ready) drain();
+      handle_event(ev.value);
+    }
+    reap();
+    start_due_services();
+  }
+  drain();  // what the child wrote last (non-blocking: a grandchild may hold the pipe)
+  if (read_fd >= 0) sys_.close_quietly(read_fd);
+  --run_depth_;
+
+  res.duration_ms = sys_.monotonic_ms() - start;
+  if (phase != Phase::running || !done) {
+    res.kind = RunResult::Kind::timed_out;
+    res.code = 0;
+  } else if (WIFEXITED(status)) {
+    res.kind = RunResult::Kind::exited;
+    res.code = WEXITSTATUS(status);
+  } else {
+    res.kind = RunResult::Kind::signaled;
+    res.code = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+  }
+  return res;
+}
+
+}  // namespace lifeboat

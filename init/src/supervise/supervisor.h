@@ -1,0 +1,154 @@
+#pragma once
+// PID 1's one signal loop (tini / dinit style) and the children it looks after.
+//
+// Signals. PID 1 blocks every signal at start and reads them from a signalfd, so there
+// are no signal handlers and no work in signal context. Children get an empty mask and
+// default dispositions before exec (sys::Sys::spawn). Meanings (BusyBox init):
+//   SIGUSR1 = halt, SIGUSR2 = poweroff, SIGTERM = reboot,
+//   SIGINT  = ctrl-alt-del (reboot(RB_DISABLE_CAD) makes the kernel send it) = reboot,
+//   SIGCHLD = reap: waitpid(-1, WNOHANG) until nothing is left,
+//   SIGHUP and all others: ignored.
+//   `kill -9 1` does nothing: the kernel never delivers SIGKILL to PID 1 from user space,
+//   and nothing here changes that.
+// A shutdown signal that arrives while a one-shot run() is in progress is queued and
+// acted on when run() returns to the loop.
+//
+// Services: long-lived children (a shell per console; later dropbear), each in its own
+// session, respawned when they exit with backoff (0.5 s doubling to 10 s, reset after
+// 30 s of uptime).
+//
+//   Supervisor sup(sys, log);
+//   ServiceSpec s; s.name = "dropbear"; s.spawn.argv = {"/sbin/dropbear", "-F", "-E"};
+//   s.spawn.env = sys::base_environment(); s.spawn.new_session = true;
+//   sup.add_service(std::move(s));            // starts now if services are running
+//
+// One-shots: fsck, udhcpc, ... via run(): exit status or "timed out" (SIGTERM to its
+// process group at the timeout, SIGKILL ~2 s later), while other children keep being
+// reaped and respawned.
+//
+//   RunSpec r; r.argv = {"/sbin/e2fsck", "-p", "/dev/vda1"}; r.timeout_ms = 60000;
+//   r.capture = Capture::string;
+//   RunResult res = sup.run(r);   if (!res.ok()) ... res.describe(), res.output
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "boot/log.h"
+#include "supervise/backoff.h"
+#include "supervise/signals.h"
+#include "sys/sys.h"
+
+namespace lifeboat {
+
+struct ServiceSpec {
+  std::string name;
+  sys::SpawnSpec spawn;
+  BackoffParams backoff{};
+};
+
+struct ServiceState {
+  ServiceSpec spec;
+  pid_t pid = 0;                   // 0: not running
+  std::int64_t started_ms = 0;     // when the current/last instance started
+  std::int64_t next_start_ms = 0;  // when to (re)start if not running
+  int starts = 0;                  // how many times it was started
+  int last_status = 0;             // waitpid status of the last exit
+  Backoff backoff;
+};
+
+enum class Capture {
+  inherit,  // the child writes to PID 1's stdout/stderr (the console)
+  null,     // /dev/null
+  file,     // stdout+stderr to RunSpec::capture_path (created/truncated, 0600)
+  string,   // stdout+stderr into RunResult::output (up to capture_limit bytes)
+};
+
+struct RunSpec {
+  std::vector<std::string> argv;
+  std::vector<std::string> env = sys::base_environment();
+  std::string cwd = "/";
+  std::int64_t timeout_ms = 0;  // 0: no timeout
+  std::int64_t kill_grace_ms = 2000;
+  Capture capture = Capture::null;
+  std::string capture_path;
+  std::size_t capture_limit = 64 * 1024;
+};
+
+struct RunResult {
+  enum class Kind { exited, signaled, timed_out, spawn_failed };
+  Kind kind = Kind::spawn_failed;
+  int code = 0;  // exit code, signal number or errno (spawn_failed)
+  std::string output;
+  bool output_truncated = false;
+  std::int64_t duration_ms = 0;
+
+  bool ok() const noexcept { return kind == Kind::exited && code == 0; }
+  bool timed_out() const noexcept { return kind == Kind::timed_out; }
+  // "exit status 3", "killed by signal 9", "timed out after 200 ms", "spawn: No such file..."
+  std::string describe() const;
+};
+
+class Supervisor {
+ public:
+  using ShutdownHandler = std::function<void(ShutdownKind)>;
+
+  Supervisor(sys::Sys& sys, Log& log) noexcept : sys_(sys), log_(log) {}
+  Supervisor(const Supervisor&) = delete;
+  Supervisor& operator=(const Supervisor&) = delete;
+
+  // Registers a long-lived child. Started by start_services(), or at once if that
+  // already happened. Returns its index in services().
+  std::size_t add_service(ServiceSpec spec);
+  void start_services() noexcept;
+  // No more (re)starts: for the shutdown sequence.
+  void stop_services() noexcept;
+  // Undo stop_services() (a shutdown that could not finish): start what is not running.
+  void resume_services() noexcept;
+  bool services_started() const noexcept { return started_; }
+  const std::vector<ServiceState>& services() const noexcept { return services_; }
+
+  // Runs a one-shot child to completion (or timeout).
+  RunResult run(const RunSpec& spec) noexcept;
+
+  // Called when a shutdown signal is taken from the queue (outside run()).
+  void set_shutdown_handler(ShutdownHandler h) noexcept { shutdown_handler_ = std::move(h); }
+  void request_shutdown(ShutdownKind k) noexcept;
+  ShutdownKind pending_shutdown() const noexcept { return pending_; }
+
+  // One round of the loop: wait up to max_wait_ms (<0: until something happens) for a
+  // signal or a respawn deadline, handle it, start due services, act on a queued shutdown.
+  void poll(int max_wait_ms) noexcept;
+  // The loop itself. Never returns.
+  [[noreturn]] void run_forever() noexcept;
+
+  // waitpid(-1, WNOHANG) until nothing is left; dispatches exits to services/one-shots.
+  // Returns true when no child at all is left (ECHILD).
+  bool reap() noexcept;
+
+ private:
+  void handle_event(const sys::Event& ev) noexcept;
+  void on_child_exit(pid_t pid, int status) noexcept;
+  void start_service(ServiceState& s) noexcept;
+  void start_due_services() noexcept;
+  int wait_budget(int max_wait_ms) noexcept;
+  void maybe_shutdown() noexcept;
+  void signal_tree(pid_t pid, int sig) noexcept;
+
+  sys::Sys& sys_;
+  Log& log_;
+  std::vector<ServiceState> services_;
+  bool started_ = false;
+  bool stopped_ = false;
+  int run_depth_ = 0;
+  ShutdownKind pending_ = ShutdownKind::none;
+  ShutdownHandler shutdown_handler_;
+  std::set<pid_t> oneshot_running_;
+  std::map<pid_t, int> oneshot_exited_;  // pid -> waitpid status
+};
+
+}  // namespace lifeboat

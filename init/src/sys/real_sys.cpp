@@ -1,0 +1,333 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE 1
+#endif
+#include "sys/real_sys.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+
+namespace lifeboat::sys {
+
+namespace {
+
+Status from_rc(int rc) noexcept { return rc < 0 ? Status::failure(errno) : Status{rc, 0}; }
+
+// Child side of spawn(): only async-signal-safe calls from here on.
+[[noreturn]] void child_exec(const SpawnSpec& spec, char* const* argv, char* const* envp,
+                             const char* const* search, int err_fd) noexcept {
+  // A clean slate: default dispositions and an empty mask, whatever PID 1 set up.
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);  // KILL/STOP: EINVAL, fine
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigprocmask(SIG_SETMASK, &empty, nullptr);
+
+  if (spec.new_session) {
+    setsid();
+  } else if (spec.new_process_group) {
+    setpgid(0, 0);
+  }
+
+  int fds[3] = {-1, -1, -1};
+  if (!spec.tty.empty()) {
+    int flags = O_RDWR | (spec.controlling_tty ? 0 : O_NOCTTY);
+    int fd = ::open(spec.tty.c_str(), flags);
+    if (fd < 0) goto fail;
+    if (spec.controlling_tty && ::ioctl(fd, TIOCSCTTY, 1) < 0) goto fail;
+    fds[0] = fds[1] = fds[2] = fd;
+  } else {
+    const int wanted[3] = {spec.stdin_fd, spec.stdout_fd, spec.stderr_fd};
+    for (int i = 0; i < 3; ++i) {
+      if (wanted[i] >= 0) {
+        // Move out of the 0..2 range first, so dup2 order cannot clobber a source.
+        fds[i] = fcntl(wanted[i], F_DUPFD_CLOEXEC, 3);
+      } else {
+        fds[i] = ::open("/dev/null", (i == 0 ? O_RDONLY : O_WRONLY) | O_CLOEXEC | O_NOCTTY);
+      }
+      if (fds[i] < 0) goto fail;
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    if (dup2(fds[i], i) < 0) goto fail;
+  }
+  if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) < 0) {
+    if (chdir("/") < 0) { /* keep the inherited cwd */ }
+  }
+
+  if (std::strchr(argv[0], '/')) {
+    execve(argv[0], argv, envp);
+  } else {
+    char path[512];
+    for (const char* const* dir = search; *dir; ++dir) {
+      int n = snprintf(path, sizeof path, "%s/%s", *dir, argv[0]);
+      if (n <= 0 || static_cast<std::size_t>(n) >= sizeof path) continue;
+      execve(path, argv, envp);
+    }
+  }
+fail:
+  int e = errno;
+  ssize_t w = ::write(err_fd, &e, sizeof e);
+  (void)w;
+  _exit(127);
+}
+
+}  // namespace
+
+RealSys::~RealSys() {
+  if (signal_fd_ >= 0) ::close(signal_fd_);
+}
+
+pid_t RealSys::getpid() noexcept { return ::getpid(); }
+
+Result<pid_t> RealSys::spawn(const SpawnSpec& spec) noexcept {
+  if (spec.argv.empty() || spec.argv[0].empty()) return Result<pid_t>::failure(EINVAL);
+  // Build every pointer before fork(): the child must not allocate.
+  std::vector<char*> argv, envp;
+  try {
+    for (auto& a : spec.argv) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    for (auto& e : spec.env) envp.push_back(const_cast<char*>(e.c_str()));
+    envp.push_back(nullptr);
+  } catch (...) {
+    return Result<pid_t>::failure(ENOMEM);
+  }
+  static const char* const search[] = {"/bin", "/sbin", "/usr/bin", "/usr/sbin", nullptr};
+
+  int errpipe[2];
+  if (::pipe2(errpipe, O_CLOEXEC) < 0) return Result<pid_t>::failure(errno);
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    int e = errno;
+    ::close(errpipe[0]);
+    ::close(errpipe[1]);
+    return Result<pid_t>::failure(e);
+  }
+  if (pid == 0) {
+    ::close(errpipe[0]);
+    child_exec(spec, argv.data(), envp.data(), search, errpipe[1]);
+  }
+  ::close(errpipe[1]);
+  int child_err = 0;
+  ssize_t n;
+  do {
+    n = ::read(errpipe[0], &child_err, sizeof child_err);
+  } while (n < 0 && errno == EINTR);
+  ::close(errpipe[0]);
+  if (n == static_cast<ssize_t>(sizeof child_err)) {
+    // exec failed: collect the child now so it never shows up as an unknown zombie.
+    int status;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return Result<pid_t>::failure(child_err ? child_err : ENOEXEC);
+  }
+  return Result<pid_t>::success(pid);
+}
+
+Status RealSys::kill(pid_t pid, int sig) noexcept { return from_rc(::kill(pid, sig)); }
+
+Result<WaitStatus> RealSys::waitpid(pid_t pid, int options) noexcept {
+  int status = 0;
+  pid_t r;
+  do {
+    r = ::waitpid(pid, &status, options);
+  } while (r < 0 && errno == EINTR);
+  if (r < 0) return Result<WaitStatus>::failure(errno);
+  return Result<WaitStatus>::success(WaitStatus{r, status});
+}
+
+Status RealSys::block_all_signals() noexcept {
+  sigset_t all;
+  sigfillset(&all);
+  if (sigprocmask(SIG_BLOCK, &all, nullptr) < 0) return Status::failure(errno);
+  if (signal_fd_ >= 0) return ok_status();
+  int fd = signalfd(-1, &all, SFD_CLOEXEC | SFD_NONBLOCK);
+  if (fd < 0) return Status::failure(errno);
+  signal_fd_ = fd;
+  return ok_status();
+}
+
+Result<Event> RealSys::wait_event(int timeout_ms, int extra_fd) noexcept {
+  struct pollfd pfd[2] = {{signal_fd_, POLLIN, 0}, {extra_fd, POLLIN, 0}};
+  int nfds = extra_fd >= 0 ? 2 : 1;
+  if (signal_fd_ < 0) {
+    pfd[0].fd = -1;  // ignored by poll
+  }
+  int r = ::poll(pfd, static_cast<nfds_t>(nfds), timeout_ms);
+  if (r < 0) return errno == EINTR ? Result<Event>{} : Result<Event>::failure(errno);
+  Event ev;
+  if (signal_fd_ >= 0 && (pfd[0].revents & POLLIN)) {
+    struct signalfd_siginfo si;
+    ssize_t n = ::read(signal_fd_, &si, sizeof si);
+    if (n == static_cast<ssize_t>(sizeof si)) {
+      ev.signo = static_cast<int>(si.ssi_signo);
+      ev.sender = static_cast<pid_t>(si.ssi_pid);
+    }
+  }
+  if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) ev.fd_ready = true;
+  return Result<Event>::success(ev);
+}
+
+Result<int> RealSys::open(const std::string& path, int flags, mode_t mode) noexcept {
+  int fd;
+  do {
+    fd = ::open(path.c_str(), flags, mode);
+  } while (fd < 0 && errno == EINTR);
+  return fd < 0 ? Result<int>::failure(errno) : Result<int>::success(fd);
+}
+
+Status RealSys::close(int fd) noexcept {
+  // Never retry close() on EINTR: on Linux the fd is gone either way.
+  return from_rc(::close(fd));
+}
+
+Result<std::size_t> RealSys::read(int fd, void* buf, std::size_t len) noexcept {
+  ssize_t n = ::read(fd, buf, len);
+  return n < 0 ? Result<std::size_t>::failure(errno)
+               : Result<std::size_t>::success(static_cast<std::size_t>(n));
+}
+
+Result<std::size_t> RealSys::write(int fd, const void* buf, std::size_t len) noexcept {
+  ssize_t n = ::write(fd, buf, len);
+  return n < 0 ? Result<std::size_t>::failure(errno)
+               : Result<std::size_t>::success(static_cast<std::size_t>(n));
+}
+
+Status RealSys::fsync(int fd) noexcept { return from_rc(::fsync(fd)); }
+
+bool RealSys::fd_is_open(int fd) noexcept { return fcntl(fd, F_GETFD) >= 0; }
+
+Result<std::pair<int, int>> RealSys::pipe() noexcept {
+  int p[2];
+  if (::pipe2(p, O_CLOEXEC) < 0) return Result<std::pair<int, int>>::failure(errno);
+  int fl = fcntl(p[0], F_GETFL);
+  if (fl < 0 || fcntl(p[0], F_SETFL, fl | O_NONBLOCK) < 0) {
+    int e = errno;
+    ::close(p[0]);
+    ::close(p[1]);
+    return Result<std::pair<int, int>>::failure(e);
+  }
+  return Result<std::pair<int, int>>::success({p[0], p[1]});
+}
+
+Status RealSys::mkdir(const std::string& path, mode_t mode) noexcept {
+  return from_rc(::mkdir(path.c_str(), mode));
+}
+
+Status RealSys::mknod(const std::string& path, mode_t mode, dev_t dev) noexcept {
+  return from_rc(::mknod(path.c_str(), mode, dev));
+}
+
+Status RealSys::rename(const std::string& from, const std::string& to) noexcept {
+  return from_rc(::rename(from.c_str(), to.c_str()));
+}
+
+Status RealSys::unlink(const std::string& path) noexcept { return from_rc(::unlink(path.c_str())); }
+
+bool RealSys::exists(const std::string& path) noexcept {
+  struct stat st;
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Result<std::vector<DirEntry>> RealSys::list_dir(const std::string& path) noexcept {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return Result<std::vector<DirEntry>>::failure(errno);
+  Result<std::vector<DirEntry>> out;
+  try {
+    errno = 0;
+    while (struct dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0)))
+        continue;
+      out.value.push_back(DirEntry{e->d_name, e->d_type});
+    }
+    if (errno) out.err = errno;
+  } catch (...) {
+    out.err = ENOMEM;
+  }
+  ::closedir(d);
+  return out;
+}
+
+Status RealSys::mount(const std::string& source, const std::string& target,
+                      const std::string& fstype, unsigned long flags,
+                      const std::string& data) noexcept {
+  return from_rc(::mount(source.empty() ? nullptr : source.c_str(), target.c_str(),
+                         fstype.empty() ? nullptr : fstype.c_str(), flags,
+                         data.empty() ? nullptr : data.c_str()));
+}
+
+Status RealSys::umount2(const std::string& target, int flags) noexcept {
+  return from_rc(::umount2(target.c_str(), flags));
+}
+
+Result<int> RealSys::socket(int domain, int type, int protocol) noexcept {
+  int fd = ::socket(domain, type, protocol);
+  return fd < 0 ? Result<int>::failure(errno) : Result<int>::success(fd);
+}
+
+Status RealSys::ioctl(int fd, unsigned long request, void* arg) noexcept {
+  return from_rc(::ioctl(fd, request, arg));
+}
+
+Status RealSys::finit_module(int fd, const std::string& params, int flags) noexcept {
+  long rc = ::syscall(SYS_finit_module, fd, params.c_str(), flags);
+  return rc < 0 ? Status::failure(errno) : ok_status();
+}
+
+Result<std::string> RealSys::kernel_release() noexcept {
+  struct utsname u;
+  if (::uname(&u) < 0) return Result<std::string>::failure(errno);
+  try {
+    return Result<std::string>::success(u.release);
+  } catch (...) {
+    return Result<std::string>::failure(ENOMEM);
+  }
+}
+
+Status RealSys::sethostname(const std::string& name) noexcept {
+  return from_rc(::sethostname(name.c_str(), name.size()));
+}
+
+Status RealSys::reboot(int cmd) noexcept { return from_rc(::reboot(cmd)); }
+
+void RealSys::sync() noexcept { ::sync(); }
+
+std::int64_t RealSys::monotonic_ms() noexcept {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_BOOTTIME, &ts) < 0) clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+std::int64_t RealSys::realtime_ns() noexcept {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+void RealSys::sleep_ms(int ms) noexcept {
+  if (ms <= 0) return;
+  struct timespec ts {ms / 1000, static_cast<long>(ms % 1000) * 1000000};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  }
+}
+
+}  // namespace lifeboat::sys

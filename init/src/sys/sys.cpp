@@ -1,0 +1,102 @@
+#include "sys/sys.h"
+
+#include <fcntl.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace lifeboat::sys {
+
+const char* error_text(int err) noexcept {
+  const char* s = std::strerror(err);
+  return s ? s : "unknown error";
+}
+
+Result<std::string> Sys::read_file(const std::string& path, std::size_t max_bytes) noexcept {
+  auto fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (!fd.ok()) return Result<std::string>::failure(fd.err);
+  Result<std::string> out;
+  try {
+    char buf[4096];
+    while (out.value.size() < max_bytes) {
+      std::size_t want = std::min(sizeof buf, max_bytes - out.value.size());
+      auto n = read(fd.value, buf, want);
+      if (!n.ok()) {
+        if (n.err == EINTR) continue;
+        out.err = n.err;
+        break;
+      }
+      if (n.value == 0) break;
+      out.value.append(buf, n.value);
+    }
+  } catch (...) {
+    out.err = ENOMEM;
+  }
+  close_quietly(fd.value);  // read-only
+  return out;
+}
+
+Status Sys::write_all(int fd, std::string_view data) noexcept {
+  while (!data.empty()) {
+    auto n = write(fd, data.data(), data.size());
+    if (!n.ok()) {
+      if (n.err == EINTR) continue;
+      return Status::failure(n.err);
+    }
+    if (n.value == 0) return Status::failure(EIO);
+    data.remove_prefix(n.value);
+  }
+  return ok_status();
+}
+
+Status Sys::write_file(const std::string& path, std::string_view data, mode_t mode) noexcept {
+  auto fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, mode);
+  if (!fd.ok()) return Status::failure(fd.err);
+  auto st = write_all(fd.value, data);
+  auto cl = close(fd.value);
+  if (!st.ok()) return st;
+  return cl;
+}
+
+Status Sys::write_file_atomic(const std::string& path, std::string_view data, mode_t mode) noexcept {
+  std::string tmp;
+  try {
+    tmp = path + ".tmp";
+  } catch (...) {
+    return Status::failure(ENOMEM);
+  }
+  auto fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, mode);
+  if (!fd.ok()) return Status::failure(fd.err);
+  auto st = write_all(fd.value, data);
+  if (st.ok()) st = fsync(fd.value);
+  auto cl = close(fd.value);
+  if (st.ok()) st = cl;
+  if (st.ok()) st = rename(tmp, path);
+  if (!st.ok()) (void)unlink(tmp);  // best-effort cleanup: the first error is the one to report
+  return st;
+}
+
+Status Sys::mkdir_p(const std::string& path, mode_t mode) noexcept {
+  try {
+    std::string cur;
+    std::size_t i = 0;
+    while (i <= path.size()) {
+      std::size_t slash = path.find('/', i);
+      if (slash == std::string::npos) slash = path.size();
+      cur = path.substr(0, slash);
+      i = slash + 1;
+      if (cur.empty()) continue;
+      auto st = mkdir(cur, mode);
+      if (!st.ok() && st.err != EEXIST) return st;
+    }
+  } catch (...) {
+    return Status::failure(ENOMEM);
+  }
+  return ok_status();
+}
+
+std::vector<std::string> base_environment(std::string_view term) {
+  return {"HOME=/root", "PATH=/bin:/sbin:/usr/bin:/usr/sbin", "TERM=" + std::string(term)};
+}
+
+}  // namespace lifeboat::sys

@@ -1,0 +1,144 @@
+#pragma once
+// The thin layer over system calls (dinit's baseproc-sys.h is the model).
+//
+// Everything that touches the kernel goes through a `Sys&`, so the logic above it runs in
+// unit tests against FakeSys (tests/unit/fake_sys.h). No method throws: each returns a
+// Result carrying either a value or an errno. Callers check every result.
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lifeboat::sys {
+
+template <class T = int>
+struct [[nodiscard]] Result {
+  T value{};
+  int err = 0;  // errno; 0 means success
+
+  bool ok() const noexcept { return err == 0; }
+  static Result success(T v) noexcept(noexcept(T(std::move(v)))) {
+    Result r;
+    r.value = std::move(v);
+    return r;
+  }
+  static Result failure(int e) noexcept {
+    Result r;
+    r.err = e;
+    return r;
+  }
+};
+using Status = Result<int>;  // value unused (or the syscall's return value)
+
+inline Status ok_status() noexcept { return Status{}; }
+
+// strerror() that never returns null.
+const char* error_text(int err) noexcept;
+
+struct DirEntry {
+  std::string name;
+  unsigned char type = 0;  // DT_DIR, DT_REG, DT_LNK, ... (DT_UNKNOWN possible)
+};
+
+struct WaitStatus {
+  pid_t pid = 0;   // 0: nothing to reap (WNOHANG)
+  int status = 0;  // as from waitpid(2)
+};
+
+// What wait_event() saw: a signal (signo != 0), extra_fd readable, or neither (timeout).
+struct Event {
+  int signo = 0;
+  pid_t sender = 0;
+  bool fd_ready = false;
+};
+
+// How to start a child. The child always gets an empty signal mask and default
+// dispositions before exec, whatever PID 1 blocked.
+struct SpawnSpec {
+  std::vector<std::string> argv;  // argv[0]: absolute path, or a name searched in PATH dirs
+  std::vector<std::string> env;   // "KEY=value"
+  std::string cwd;                // empty: inherit; falls back to "/" if chdir fails
+  bool new_session = false;       // setsid()
+  bool new_process_group = false; // setpgid(0, 0) (implied by new_session)
+  std::string tty;                // if set: opened and dup'ed to 0/1/2
+  bool controlling_tty = false;   // TIOCSCTTY on tty (needs new_session)
+  // Used when tty is empty: fds to dup to 0/1/2; -1 means /dev/null.
+  int stdin_fd = -1;
+  int stdout_fd = -1;
+  int stderr_fd = -1;
+};
+
+class Sys {
+ public:
+  virtual ~Sys() = default;
+
+  // --- processes -------------------------------------------------------------------
+  virtual pid_t getpid() noexcept = 0;
+  virtual Result<pid_t> spawn(const SpawnSpec& spec) noexcept = 0;  // fork + exec
+  virtual Status kill(pid_t pid, int sig) noexcept = 0;
+  virtual Result<WaitStatus> waitpid(pid_t pid, int options) noexcept = 0;
+
+  // --- signals: all blocked, read from a signalfd -----------------------------------------
+  virtual Status block_all_signals() noexcept = 0;
+  // Waits up to timeout_ms (<0: forever) for a signal or for extra_fd (-1: none) to be
+  // readable. Returns at most one signal per call.
+  virtual Result<Event> wait_event(int timeout_ms, int extra_fd) noexcept = 0;
+
+  // --- files -------------------------------------------------------------------------
+  virtual Result<int> open(const std::string& path, int flags, mode_t mode = 0) noexcept = 0;
+  virtual Status close(int fd) noexcept = 0;
+  virtual Result<std::size_t> read(int fd, void* buf, std::size_t len) noexcept = 0;
+  virtual Result<std::size_t> write(int fd, const void* buf, std::size_t len) noexcept = 0;
+  virtual Status fsync(int fd) noexcept = 0;
+  virtual bool fd_is_open(int fd) noexcept = 0;
+  // {read, write}: O_CLOEXEC both ends, the read end O_NONBLOCK.
+  virtual Result<std::pair<int, int>> pipe() noexcept = 0;
+  virtual Status mkdir(const std::string& path, mode_t mode) noexcept = 0;
+  virtual Status mknod(const std::string& path, mode_t mode, dev_t dev) noexcept = 0;
+  virtual Status rename(const std::string& from, const std::string& to) noexcept = 0;
+  virtual Status unlink(const std::string& path) noexcept = 0;
+  virtual bool exists(const std::string& path) noexcept = 0;
+  virtual Result<std::vector<DirEntry>> list_dir(const std::string& path) noexcept = 0;
+
+  // Helpers built on open/read/write/close (overridable).
+  virtual Result<std::string> read_file(const std::string& path,
+                                        std::size_t max_bytes = 1 << 20) noexcept;
+  virtual Status write_file(const std::string& path, std::string_view data,
+                            mode_t mode = 0644) noexcept;  // create/truncate
+  // Writes path.tmp, fsyncs, renames over path.
+  Status write_file_atomic(const std::string& path, std::string_view data,
+                           mode_t mode = 0644) noexcept;
+  Status write_all(int fd, std::string_view data) noexcept;
+  // close() where nothing can be done about an error: fds only read from, a parent's copy
+  // of a child's end, cleanup after another error. On Linux the fd is released whatever
+  // close() returns, so there is nothing to retry.
+  void close_quietly(int fd) noexcept { (void)close(fd); }
+  Status mkdir_p(const std::string& path, mode_t mode = 0755) noexcept;
+
+  // --- mounts ------------------------------------------------------------------------
+  virtual Status mount(const std::string& source, const std::string& target,
+                       const std::string& fstype, unsigned long flags,
+                       const std::string& data) noexcept = 0;
+  virtual Status umount2(const std::string& target, int flags) noexcept = 0;
+
+  // --- network, modules, system -----------------------------------------------------------
+  virtual Result<int> socket(int domain, int type, int protocol) noexcept = 0;
+  virtual Status ioctl(int fd, unsigned long request, void* arg) noexcept = 0;
+  virtual Status finit_module(int fd, const std::string& params, int flags) noexcept = 0;
+  virtual Result<std::string> kernel_release() noexcept = 0;  // uname -r
+  virtual Status sethostname(const std::string& name) noexcept = 0;
+  virtual Status reboot(int cmd) noexcept = 0;
+  virtual void sync() noexcept = 0;
+
+  // --- time --------------------------------------------------------------------------
+  virtual std::int64_t monotonic_ms() noexcept = 0;  // CLOCK_BOOTTIME: ms since boot
+  virtual std::int64_t realtime_ns() noexcept = 0;
+  virtual void sleep_ms(int ms) noexcept = 0;
+};
+
+// Base environment for every child of PID 1.
+std::vector<std::string> base_environment(std::string_view term = "linux");
+
+}  // namespace lifeboat::sys

@@ -1,0 +1,282 @@
+#pragma once
+// FakeSys: an in-memory Sys for unit tests. Files live in a map, time only moves when
+// the code waits or sleeps, children are scripted (exit_child), and every effect
+// (mounts, kills, spawns, reboots, module loads) is recorded for assertions.
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <deque>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sys/sys.h"
+
+namespace lifeboat::test {
+
+class FakeSys : public sys::Sys {
+ public:
+  using Status = sys::Status;
+  template <class T>
+  using Result = sys::Result<T>;
+
+  // --- state a test sets up or inspects ---------------------------------------------------
+  pid_t pid = 1;
+  std::int64_t now_ms = 1000;
+  std::int64_t realtime = 1700000000LL * 1000000000LL;
+  std::map<std::string, std::string> files;
+  std::set<std::string> dirs{"/"};
+  std::set<int> std_fds{0, 1, 2};
+  std::string release = "6.1.0-test";
+  std::string hostname;
+  bool signals_blocked = false;
+
+  struct MountCall {
+    std::string source, target, fstype;
+    unsigned long flags;
+    std::string data;
+  };
+  std::vector<MountCall> mounts;
+  std::map<std::string, int> mount_errors;   // target -> errno
+  std::vector<std::string> umounts;
+  std::map<std::string, int> umount_errors;  // target -> errno
+
+  std::vector<sys::SpawnSpec> spawns;
+  std::map<pid_t, std::size_t> spawn_index;  // pid -> index in spawns
+  std::map<std::string, int> spawn_errors;   // argv[0] -> errno
+  pid_t next_pid = 100;
+  std::set<pid_t> live;
+  std::deque<sys::WaitStatus> zombies;
+  std::vector<std::pair<pid_t, int>> kills;
+  std::function<void(pid_t, int)> on_kill;  // scripted reaction to kill()
+  std::deque<sys::Event> events;
+  // Each wait_event() call first runs the next scripted action, if any (e.g. a child exits).
+  std::deque<std::function<void()>> script;
+  std::vector<int> reboots;
+  int reboot_error = 0;  // errno reboot() fails with (0: "succeeds", i.e. returns)
+  int syncs = 0;
+
+  std::vector<std::string> loaded_modules;      // paths given to finit_module
+  std::map<std::string, int> module_errors;     // path -> errno
+  std::function<void(const std::string&)> on_module_load;
+  std::vector<unsigned long> ioctls;
+  std::function<Status(unsigned long, void*)> on_ioctl;
+
+  // --- scripting helpers -----------------------------------------------------------------
+  void add_file(const std::string& path, std::string content) {
+    files[path] = std::move(content);
+    add_parents(path);
+  }
+  void add_dir(const std::string& path) {
+    dirs.insert(path);
+    add_parents(path);
+  }
+  // The child exits: a zombie to reap and a SIGCHLD in the queue.
+  void exit_child(pid_t p, int exit_code) { end_child(p, (exit_code & 0xff) << 8); }
+  void kill_child(pid_t p, int sig) { end_child(p, sig & 0x7f); }
+  const sys::SpawnSpec& spawn_of(pid_t p) const { return spawns.at(spawn_index.at(p)); }
+  void queue_signal(int signo, pid_t sender = 1234) { events.push_back(sys::Event{signo, sender, false}); }
+  std::string console_text() const {
+    auto it = files.find("/dev/console");
+    return it == files.end() ? std::string() : it->second;
+  }
+
+  // --- Sys -------------------------------------------------------------------------------
+  pid_t getpid() noexcept override { return pid; }
+
+  Result<pid_t> spawn(const sys::SpawnSpec& spec) noexcept override {
+    spawns.push_back(spec);
+    if (spec.argv.empty()) return Result<pid_t>::failure(EINVAL);
+    if (auto it = spawn_errors.find(spec.argv[0]); it != spawn_errors.end())
+      return Result<pid_t>::failure(it->second);
+    pid_t p = next_pid++;
+    spawn_index[p] = spawns.size() - 1;
+    live.insert(p);
+    return Result<pid_t>::success(p);
+  }
+
+  Status kill(pid_t p, int sig) noexcept override {
+    kills.emplace_back(p, sig);
+    pid_t target = p < 0 ? -p : p;
+    const bool found = p == -1 || target == 1 || live.count(target);
+    if (on_kill) on_kill(p, sig);  // after the check: the signal was delivered
+    return found ? sys::ok_status() : Status::failure(ESRCH);
+  }
+
+  Result<sys::WaitStatus> waitpid(pid_t p, int) noexcept override {
+    for (auto it = zombies.begin(); it != zombies.end(); ++it) {
+      if (p == -1 || it->pid == p) {
+        auto w = *it;
+        zombies.erase(it);
+        return Result<sys::WaitStatus>::success(w);
+      }
+    }
+    if (live.empty()) return Result<sys::WaitStatus>::failure(ECHILD);
+    return Result<sys::WaitStatus>::success(sys::WaitStatus{0, 0});
+  }
+
+  Status block_all_signals() noexcept override {
+    signals_blocked = true;
+    return sys::ok_status();
+  }
+
+  Result<sys::Event> wait_event(int timeout_ms, int) noexcept override {
+    if (!script.empty()) {
+      auto action = std::move(script.front());
+      script.pop_front();
+      action();
+    }
+    if (!events.empty()) {
+      auto ev = events.front();
+      events.pop_front();
+      return Result<sys::Event>::success(ev);
+    }
+    now_ms += timeout_ms < 0 ? 1000 : timeout_ms;
+    return Result<sys::Event>::success(sys::Event{});
+  }
+
+  Result<int> open(const std::string& path, int flags, mode_t = 0) noexcept override {
+    if (!files.count(path)) {
+      if (!(flags & O_CREAT)) return Result<int>::failure(dirs.count(path) ? EISDIR : ENOENT);
+      files[path];
+    }
+    if (flags & O_TRUNC) files[path].clear();
+    int fd = next_fd_++;
+    fds_[fd] = OpenFile{path, 0};
+    return Result<int>::success(fd);
+  }
+  Status close(int fd) noexcept override {
+    if (std_fds.erase(fd)) return sys::ok_status();
+    return fds_.erase(fd) ? sys::ok_status() : Status::failure(EBADF);
+  }
+  Result<std::size_t> read(int fd, void* buf, std::size_t len) noexcept override {
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return Result<std::size_t>::failure(EBADF);
+    const std::string& data = files[it->second.path];
+    std::size_t n = it->second.offset < data.size() ? std::min(len, data.size() - it->second.offset) : 0;
+    data.copy(static_cast<char*>(buf), n, it->second.offset);
+    it->second.offset += n;
+    return Result<std::size_t>::success(n);
+  }
+  Result<std::size_t> write(int fd, const void* buf, std::size_t len) noexcept override {
+    std::string* target;
+    if (std_fds.count(fd)) target = &files["/dev/console"];
+    else if (auto it = fds_.find(fd); it != fds_.end()) target = &files[it->second.path];
+    else return Result<std::size_t>::failure(EBADF);
+    target->append(static_cast<const char*>(buf), len);
+    return Result<std::size_t>::success(len);
+  }
+  Status fsync(int) noexcept override { return sys::ok_status(); }
+  bool fd_is_open(int fd) noexcept override { return std_fds.count(fd) || fds_.count(fd); }
+  Result<std::pair<int, int>> pipe() noexcept override {
+    int r = next_fd_++, w = next_fd_++;
+    files["pipe:" + std::to_string(r)];
+    fds_[r] = OpenFile{"pipe:" + std::to_string(r), 0};
+    fds_[w] = OpenFile{"pipe:" + std::to_string(r), 0};
+    return Result<std::pair<int, int>>::success({r, w});
+  }
+  Status mkdir(const std::string& path, mode_t) noexcept override {
+    if (dirs.count(path) || files.count(path)) return Status::failure(EEXIST);
+    dirs.insert(path);
+    return sys::ok_status();
+  }
+  Status mknod(const std::string& path, mode_t, dev_t) noexcept override {
+    if (files.count(path)) return Status::failure(EEXIST);
+    files[path];
+    return sys::ok_status();
+  }
+  Status rename(const std::string& from, const std::string& to) noexcept override {
+    auto it = files.find(from);
+    if (it == files.end()) return Status::failure(ENOENT);
+    files[to] = it->second;
+    files.erase(from);
+    return sys::ok_status();
+  }
+  Status unlink(const std::string& path) noexcept override {
+    return files.erase(path) ? sys::ok_status() : Status::failure(ENOENT);
+  }
+  bool exists(const std::string& path) noexcept override { return files.count(path) || dirs.count(path); }
+  Result<std::vector<sys::DirEntry>> list_dir(const std::string& path) noexcept override {
+    if (!dirs.count(path)) return Result<std::vector<sys::DirEntry>>::failure(ENOENT);
+    std::vector<sys::DirEntry> out;
+    const std::string prefix = path == "/" ? "/" : path + "/";
+    auto child = [&](const std::string& p) -> bool {
+      return p.size() > prefix.size() && p.compare(0, prefix.size(), prefix) == 0 &&
+             p.find('/', prefix.size()) == std::string::npos;
+    };
+    for (const auto& d : dirs)
+      if (child(d)) out.push_back({d.substr(prefix.size()), DT_DIR});
+    for (const auto& f : files)
+      if (child(f.first)) out.push_back({f.first.substr(prefix.size()), DT_REG});
+    return Result<std::vector<sys::DirEntry>>::success(out);
+  }
+
+  Status mount(const std::string& source, const std::string& target, const std::string& fstype,
+               unsigned long flags, const std::string& data) noexcept override {
+    mounts.push_back(MountCall{source, target, fstype, flags, data});
+    if (auto it = mount_errors.find(target); it != mount_errors.end()) return Status::failure(it->second);
+    return sys::ok_status();
+  }
+  Status umount2(const std::string& target, int) noexcept override {
+    umounts.push_back(target);
+    if (auto it = umount_errors.find(target); it != umount_errors.end()) return Status::failure(it->second);
+    return sys::ok_status();
+  }
+
+  Result<int> socket(int, int, int) noexcept override { return open_special("socket"); }
+  Status ioctl(int, unsigned long request, void* arg) noexcept override {
+    ioctls.push_back(request);
+    return on_ioctl ? on_ioctl(request, arg) : sys::ok_status();
+  }
+  Status finit_module(int fd, const std::string&, int) noexcept override {
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return Status::failure(EBADF);
+    loaded_modules.push_back(it->second.path);
+    if (on_module_load) on_module_load(it->second.path);
+    if (auto e = module_errors.find(it->second.path); e != module_errors.end()) return Status::failure(e->second);
+    return sys::ok_status();
+  }
+  Result<std::string> kernel_release() noexcept override { return Result<std::string>::success(release); }
+  Status sethostname(const std::string& name) noexcept override {
+    hostname = name;
+    return sys::ok_status();
+  }
+  Status reboot(int cmd) noexcept override {
+    reboots.push_back(cmd);
+    return reboot_error ? Status::failure(reboot_error) : sys::ok_status();
+  }
+  void sync() noexcept override { ++syncs; }
+
+  std::int64_t monotonic_ms() noexcept override { return now_ms; }
+  std::int64_t realtime_ns() noexcept override { return realtime; }
+  void sleep_ms(int ms) noexcept override { now_ms += ms; }
+
+ private:
+  struct OpenFile {
+    std::string path;
+    std::size_t offset;
+  };
+  void add_parents(const std::string& path) {
+    for (auto slash = path.find('/', 1); slash != std::string::npos; slash = path.find('/', slash + 1))
+      dirs.insert(path.substr(0, slash));
+  }
+  void end_child(pid_t p, int status) {
+    live.erase(p);
+    zombies.push_back(sys::WaitStatus{p, status});
+    queue_signal(SIGCHLD, p);
+  }
+  Result<int> open_special(const std::string& name) {
+    int fd = next_fd_++;
+    fds_[fd] = OpenFile{name, 0};
+    return Result<int>::success(fd);
+  }
+  std::map<int, OpenFile> fds_;
+  int next_fd_ = 10;
+};
+
+}  // namespace lifeboat::test
