@@ -70,7 +70,9 @@ class VM:
     def __init__(self, append: str = "", disks: list[str] | tuple = (), mem: int = 256,
                  extra: list[str] | tuple = (), kernel: str | None = None,
                  initrd: str | None = None, net: bool = True, guestfwd: str | None = None,
-                 smp: int = 1, name: str = "vm"):
+                 smp: int = 1, name: str = "vm", user_net: str | None = None):
+        """user_net: extra `-netdev user` options, e.g. "net=169.254.0.0/16,host=169.254.0.2,
+        dhcpstart=169.254.0.15" (guestfwd only accepts addresses inside the user network)."""
         self.kernel = kernel or os.path.join(OUT, "vmlinuz")
         self.initrd = initrd or os.path.join(OUT, "initramfs.img")
         for f in (self.kernel, self.initrd):
@@ -82,6 +84,7 @@ class VM:
         self.extra = list(extra)
         self.net = net
         self.guestfwd = guestfwd
+        self.user_net = user_net
         self.smp = smp
         self.ssh_port = free_port() if net else None
         logdir = os.environ.get("LIFEBOAT_KEEP_LOGS") or tempfile.mkdtemp(prefix="lifeboat-vm-")
@@ -108,6 +111,8 @@ class VM:
             cmd += ["-drive", f"file={d},format=raw,if=virtio,cache=unsafe,id=d{i}"]
         if self.net:
             netdev = f"user,id=n0,restrict=on,hostfwd=tcp:127.0.0.1:{self.ssh_port}-:22"
+            if self.user_net:
+                netdev += f",{self.user_net}"
             if self.guestfwd:
                 netdev += f",guestfwd={self.guestfwd}"
             cmd += ["-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56"]
@@ -207,7 +212,7 @@ class VM:
 
     def wait_ready(self, timeout: float = 120) -> float:
         """Wait for `lifeboat: ready`; return seconds since QEMU started."""
-        self.expect(r"^lifeboat: ready\r?$", timeout)
+        self.expect(r"lifeboat: ready\r?$", timeout)
         return time.monotonic() - self.started_at
 
     def send(self, text: str) -> None:
@@ -216,20 +221,19 @@ class VM:
         self.proc.stdin.flush()
 
     def sh(self, cmd: str, timeout: float = 30) -> tuple[str, int]:
-        """Run `cmd` in the serial console shell; return (output, exit status)."""
+        """Run `cmd` in the serial console shell; return (output, exit status).
+
+        The output is framed by two markers that only the shell's output can contain (the
+        echoed command line reads `"LBS""1..."`), so line wrapping and typed-ahead echoes do
+        not matter. init's own `lifeboat: ` log lines, which may interleave, are dropped."""
         self._marker += 1
-        tag = f"LBM{self._marker}x{os.getpid()}"
-        # The echo of this line reads `"LBM""N"` which the pattern below does not match.
-        self.send(f"{cmd}; echo \"{tag[:3]}\"\"{tag[3:]}\" $?\n")
+        tag = f"{self._marker}x{os.getpid()}"
+        self.send(f'echo "LBS""{tag}"; {cmd}; echo "LBE""{tag}" $?\n')
+        self.expect(rf"LBS{tag}\r?\n", timeout)
         start = self._cursor
-        m = self.expect(rf"{tag} (\d+)\r?\n", timeout)
+        m = self.expect(rf"LBE{tag} (\d+)\r?\n", timeout)
         raw = self._buf[start:m.start()].decode("utf-8", "replace").replace("\r", "")
-        lines = raw.split("\n")
-        # Drop the echoed command line (everything up to the first newline after it).
-        for i, line in enumerate(lines):
-            if tag[:3] in line and tag[3:] in line:
-                lines = lines[i + 1:]
-                break
+        lines = [line for line in raw.split("\n") if not line.startswith("lifeboat: ")]
         return "\n".join(lines).strip("\n"), int(m.group(1))
 
     # ---- SSH ----------------------------------------------------------------------------

@@ -16,7 +16,8 @@ build_init() {
   cmake -S "$TOP" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/musl-toolchain.cmake" \
     -DLIFEBOAT_TOOLCHAIN_BIN="$STAGE_zig/bin" \
-    -DLIFEBOAT_UTIL_LINUX="$STAGE_util_linux" -DLIFEBOAT_E2FSPROGS="$STAGE_e2fsprogs" \
+    -DLIFEBOAT_LIBYAML="$STAGE_libyaml" -DLIFEBOAT_UTIL_LINUX="$STAGE_util_linux" \
+    -DLIFEBOAT_E2FSPROGS="$STAGE_e2fsprogs" \
     >"$CACHE/work/init.log" 2>&1 || { tail -30 "$CACHE/work/init.log" >&2; die "init: cmake configure failed"; }
   cmake --build "$BUILD_DIR" -j"$JOBS" >>"$CACHE/work/init.log" 2>&1 ||
     { grep -E 'error|Error' "$CACHE/work/init.log" | head -30 >&2; die "init: build failed (log: $CACHE/work/init.log)"; }
@@ -71,7 +72,8 @@ add_ext_modules() {
 }
 
 assemble_image() {
-  local root="$CACHE/work/rootfs" s
+  # One staging tree per output directory, so builds into different --out dirs do not collide.
+  local root="$CACHE/work/rootfs-$(printf '%s' "$OUT" | sha256sum | cut -c1-12)" s
   rm -rf "$root"; mkdir -p "$root"
   for s in bin sbin usr/bin usr/sbin usr/libexec etc/dropbear dev proc sys run tmp root mnt \
            var/empty var/log lib/modules usr/share; do mkdir -p "$root/$s"; done
@@ -129,7 +131,7 @@ assemble_image() {
   "$STAGE_gen_init_cpio/bin/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" <(spec_for_tree "$root") >"$OUT/initramfs.cpio" ||
     die "image: gen_init_cpio failed"
   zstd -q -19 -f "$OUT/initramfs.cpio" -o "$OUT/initramfs.img"
-  rm -f "$OUT/initramfs.cpio"
+  rm -rf "$OUT/initramfs.cpio" "$root"
   log "image: out/vmlinuz $(stat -c %s "$OUT/vmlinuz") bytes, out/initramfs.img $(stat -c %s "$OUT/initramfs.img") bytes"
   log "image: sha256 $(sha256sum "$OUT/initramfs.img" | cut -c1-64)"
 }

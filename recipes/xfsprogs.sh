@@ -6,6 +6,10 @@ DEPS="zig util-linux liburcu"
 build() {
   fetch_debian xfsprogs
   apply_patches xfsprogs
+  # configure insists on libinih: say it is there, and let its `-linih` resolve to an
+  # empty archive (the one caller is stubbed by our patch).
+  mkdir -p noinih && x86_64-linux-musl-ar rc noinih/libinih.a
+  export LDFLAGS="$LDFLAGS -L$PWD/noinih"
   # xfsprogs ignores CPPFLAGS; zig's musl hides off64_t without _LARGEFILE64_SOURCE.
   CFLAGS="$CFLAGS -D_LARGEFILE64_SOURCE $CPPFLAGS" \
   ac_cv_header_ini_h=yes ac_cv_lib_inih_ini_parse=yes \
@@ -13,8 +17,8 @@ build() {
     --enable-gettext=no --enable-libicu=no --enable-editline=no --enable-lto=no \
     --enable-scrub=no BUILD_CC=gcc
   local mk=(DEBUG=-DNDEBUG OPTIMIZER=-O2 MAKEDEPEND=true LIBINIH= V=1)
-  make -j"$JOBS" "${mk[@]}" include libfrog libxfs libxlog libxcmd libhandle
-  make -j"$JOBS" "${mk[@]}" repair db mkfs
+  make "${mk[@]}" headers  # populates include/xfs
+  make -j"$JOBS" "${mk[@]}" repair db mkfs  # the Makefile orders the libraries they need
   strip_into "$PREFIX/sbin" repair/xfs_repair db/xfs_db mkfs/mkfs.xfs
   install -m 0755 spaceman/xfs_info.sh "$PREFIX/sbin/xfs_info"
   install -m 0755 db/xfs_admin.sh "$PREFIX/sbin/xfs_admin"

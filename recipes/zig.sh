@@ -22,7 +22,7 @@ args=()
 for a in "\$@"; do
   case \$a in
     -Wp,-MD,*) args+=(-MD -MF "\${a#-Wp,-MD,}") ;;
-    -Wl,--warn-common|-Wl,--sort-common|-Wl,--sort-section*|-Wl,-Map,*|-Wl,--start-group|-Wl,--end-group) ;;
+    -Wl,--verbose|-Wl,--warn-common|-Wl,--sort-common|-Wl,--sort-section*|-Wl,-Map,*|-Wl,--start-group|-Wl,--end-group) ;;
     -Wl,--version) echo "LLD 16.0.0 (compatible with GNU linkers)"; exit 0 ;;
     *) args+=("\$a") ;;
   esac

@@ -78,8 +78,7 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   });
   // Steps to come (each a planner + applier): metadata sources, network, ssh, disks.
   steps.run_step("consoles", [&](StepContext& s) {
-    s.note(register_console_services(sys, sup, opts.console));
-    sup.start_services();
+    s.note(register_console_services(sys, sup, opts.console));  // started after `ready`
   });
 }
 
@@ -116,7 +115,6 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   try {
     if (sup.services().empty())  // whatever failed, the console gets a shell
       sup.add_service(ServiceSpec{"shell@console", console_command({"/dev/console", "linux"}, ConsoleMode::shell).spawn, {}});
-    sup.start_services();
     steps.run_step("status", [&](StepContext&) {
       status.boot_ms = sys.monotonic_ms();
       check(write_status(sys, run_dir(), status), "write status.json");
@@ -124,7 +122,9 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   } catch (...) {
     log.line("error: init: services: unexpected exception");
   }
+  // `ready` is the last boot line: the console shells (and their prompts) start after it.
   log.line("ready");
+  sup.start_services();
   sup.run_forever();
 }
 
