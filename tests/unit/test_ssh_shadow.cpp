@@ -50,7 +50,7 @@ TEST_CASE("ssh dropbear: argv") {
   o.port = 2222;
   o.host_key_paths = {dropbear_host_key_path("ed25519"), dropbear_host_key_path("rsa")};
   auto argv = dropbear_argv(o);
-  std::vector<std::string> want = {"/usr/sbin/dropbear", "-F", "-E", "-p", "2222",
+  std::vector<std::string> want = {"/usr/sbin/dropbear", "-F", "-p", "2222",
                                    "-r", "/etc/dropbear/dropbear_ed25519_host_key",
                                    "-r", "/etc/dropbear/dropbear_rsa_host_key", "-s", "-g"};
   CHECK(argv == want);
@@ -61,7 +61,7 @@ TEST_CASE("ssh dropbear: argv") {
   DropbearOptions none;
   none.port = 0;  // invalid -> 22
   argv = dropbear_argv(none);
-  CHECK(argv[4] == "22");
+  CHECK(argv[3] == "22");
   CHECK(std::find(argv.begin(), argv.end(), "-R") != argv.end());
 }
 

@@ -1,6 +1,7 @@
 #include "config/boot_options.h"
 
 #include "common/text.h"
+#include "metadata/cmdline_source.h"
 
 namespace lifeboat {
 
@@ -95,6 +96,8 @@ BootOptionsResult parse_boot_options(const Cmdline& cmdline) {
       }
     } else if (p.key == "lifeboat.debug") {
       parse_flag(p, o.debug, r.errors);
+    } else if (meta::is_metadata_cmdline_key(p.key)) {
+      continue;  // password, ssh_key, datasource, ...: metadata/cmdline_source reads and checks them
     } else {
       r.errors.push_back(cmdline_error(p.key, "unknown key (ignored)", Severity::warning));
     }

@@ -39,6 +39,16 @@ std::string error_line(const Error& e) {
   return std::string(severity_name(e.severity)) + ": " + describe(e);
 }
 
+void BootStatus::set_section(const std::string& name, std::string json_text) {
+  for (auto& [n, text] : sections) {
+    if (n == name) {
+      text = std::move(json_text);
+      return;
+    }
+  }
+  sections.emplace_back(name, std::move(json_text));
+}
+
 std::string render_status_json(const BootStatus& st) {
   json steps = json::array();
   for (const auto& s : st.steps) {
@@ -56,6 +66,11 @@ std::string render_status_json(const BootStatus& st) {
   }
   json doc = {{"schema", st.schema}, {"version", st.version}, {"boot_ms", st.boot_ms},
               {"steps", steps},      {"errors", errors}};
+  for (const auto& [name, text] : st.sections) {
+    if (doc.contains(name)) continue;  // never shadow the fixed fields
+    json section = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (!section.is_discarded()) doc[name] = std::move(section);
+  }
   // Invalid UTF-8 (from a guest-provided string) is replaced, never thrown about.
   return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
@@ -105,6 +120,10 @@ std::optional<BootStatus> parse_status_json(const std::string& text, Error& erro
                                 str(e, "severity") == "warning" ? Severity::warning
                                                                 : Severity::error});
     }
+  }
+  for (const auto& [name, value] : doc.items()) {
+    if (name == "schema" || name == "version" || name == "boot_ms" || name == "steps" || name == "errors") continue;
+    if (value.is_object()) st.sections.emplace_back(name, value.dump(-1, ' ', false, json::error_handler_t::replace));
   }
   return st;
 }

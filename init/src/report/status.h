@@ -7,10 +7,15 @@
 //     "steps":  [ { "name": "mounts", "result": "ok|failed|skipped",
 //                   "detail": "...", "duration_ms": 3 } ],
 //     "errors": [ { "source": "cmdline", "field": "lifeboat.fsck",
-//                   "message": "...", "severity": "error|warning" } ] }
+//                   "message": "...", "severity": "error|warning" } ],
+//     "config":  { provenance: where each value came from (metadata/merge.h) },
+//     "network": { "interfaces": [...], ... },  "ssh": { "port": 22, ... } }
+// The last three are `sections`: objects owned by the boot steps that fill them (absent
+// when the step did not run). Secrets never appear in any of them.
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/error.h"
@@ -34,6 +39,12 @@ struct BootStatus {
   std::int64_t boot_ms = 0;
   std::vector<StepRecord> steps;
   Errors errors;
+  // Further top-level objects, name -> compact JSON text of an object ("config", "network",
+  // "ssh"). Text that does not parse as JSON is left out of the document.
+  std::vector<std::pair<std::string, std::string>> sections;
+
+  // Sets (or replaces) a section.
+  void set_section(const std::string& name, std::string json_text);
 };
 
 // One console line (without the "lifeboat: " prefix):

@@ -7,7 +7,9 @@ namespace lifeboat::ssh {
 
 std::vector<std::string> dropbear_argv(const DropbearOptions& o) {
   int port = (o.port >= 1 && o.port <= 65535) ? o.port : 22;
-  std::vector<std::string> argv = {o.binary, "-F", "-E", "-p", std::to_string(port)};
+  // No -E: recipes/dropbear.sh builds without syslog, so Dropbear always logs to stderr
+  // and refuses -E ("Invalid option -E").
+  std::vector<std::string> argv = {o.binary, "-F", "-p", std::to_string(port)};
   for (const auto& k : o.host_key_paths) {
     argv.push_back("-r");
     argv.push_back(k);

@@ -18,7 +18,7 @@
 // 30 s of uptime).
 //
 //   Supervisor sup(sys, log);
-//   ServiceSpec s; s.name = "dropbear"; s.spawn.argv = {"/sbin/dropbear", "-F", "-E"};
+//   ServiceSpec s; s.name = "dropbear"; s.spawn.argv = {"/usr/sbin/dropbear", "-F"};
 //   s.spawn.env = sys::base_environment(); s.spawn.new_session = true;
 //   sup.add_service(std::move(s));            // starts now if services are running
 //

@@ -1,0 +1,166 @@
+#include "sources/blockdev.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#ifdef LIFEBOAT_HAVE_BLKID
+#include <blkid/blkid.h>
+#endif
+
+#include "common/text.h"
+
+namespace lifeboat::src {
+
+namespace {
+
+bool iequal(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool metadata_fs_type(std::string_view t) noexcept {
+  return t == "iso9660" || t == "vfat" || t == "msdos" || t == "ext2" || t == "ext3" || t == "ext4";
+}
+
+void add_problem(std::string& problems, const std::string& what) {
+  if (!problems.empty()) problems += ", ";
+  problems += what;
+}
+
+// Reads up to max_bytes + 1 so that an oversized file is refused rather than cut.
+FileGot read_capped(sys::Sys& sys, const std::string& path, std::size_t max_bytes) {
+  FileGot got;
+  auto r = sys.read_file(path, max_bytes + 1);
+  if (!r.ok()) {
+    got.problem = r.err == ENOENT ? "missing" : sys::error_text(r.err);
+    return got;
+  }
+  if (r.value.size() > max_bytes) {
+    got.problem = strformat("larger than %zu bytes (not read)", max_bytes);
+    return got;
+  }
+  got.text = std::move(r.value);
+  return got;
+}
+
+}  // namespace
+
+#ifdef LIFEBOAT_HAVE_BLKID
+bool have_blkid() noexcept { return true; }
+
+Prober blkid_prober() {
+  return [](const std::string& device) -> std::optional<BlockFs> {
+    blkid_probe pr = blkid_new_probe_from_filename(device.c_str());
+    if (!pr) return std::nullopt;  // cannot open (no medium, gone): not a candidate
+    struct Free {
+      blkid_probe p;
+      ~Free() { blkid_free_probe(p); }
+    } guard{pr};
+    if (blkid_probe_enable_superblocks(pr, 1) != 0) return std::nullopt;
+    if (blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE) != 0) return std::nullopt;
+    if (blkid_probe_enable_partitions(pr, 0) != 0) return std::nullopt;
+    if (blkid_do_safeprobe(pr) != 0) return std::nullopt;  // 1: nothing, -1: error, -2: ambiguous
+    BlockFs fs;
+    fs.device = device;
+    const char* value = nullptr;
+    std::size_t len = 0;
+    if (blkid_probe_lookup_value(pr, "TYPE", &value, &len) == 0 && value) fs.type = value;
+    value = nullptr;
+    if (blkid_probe_lookup_value(pr, "LABEL", &value, &len) == 0 && value) fs.label = value;
+    if (fs.type.empty()) return std::nullopt;
+    return fs;
+  };
+}
+#else
+bool have_blkid() noexcept { return false; }
+
+Prober blkid_prober() {
+  return [](const std::string&) -> std::optional<BlockFs> { return std::nullopt; };
+}
+#endif
+
+std::vector<BlockFs> scan_block_filesystems(sys::Sys& sys, const Prober& probe, std::string& problems,
+                                            const std::string& sysfs, const std::string& dev_dir) {
+  std::vector<BlockFs> out;
+  auto entries = sys.list_dir(sysfs);
+  if (!entries.ok()) {
+    add_problem(problems, sysfs + ": " + sys::error_text(entries.err));
+    return out;
+  }
+  std::vector<std::string> names;
+  for (const auto& e : entries.value) {
+    if (e.name == "." || e.name == "..") continue;
+    names.push_back(e.name);
+  }
+  std::sort(names.begin(), names.end());
+  for (const auto& name : names) {
+    // Empty devices (an idle loop or ram device, a CD drive without a disc) have size 0.
+    auto size = sys.read_file(sysfs + "/" + name + "/size", 64);
+    long long sectors = 0;
+    if (!size.ok() || !parse_int(trim(size.value), sectors) || sectors <= 0) continue;
+    const std::string dev = dev_dir + "/" + name;
+    if (!sys.exists(dev)) {
+      add_problem(problems, dev + ": no device node");
+      continue;
+    }
+    if (auto fs = probe(dev)) out.push_back(std::move(*fs));
+  }
+  return out;
+}
+
+std::optional<BlockFs> find_by_label(const std::vector<BlockFs>& fss, std::initializer_list<std::string_view> labels) {
+  for (const auto& fs : fss) {
+    if (!metadata_fs_type(fs.type)) continue;
+    for (auto l : labels)
+      if (iequal(fs.label, l)) return fs;
+  }
+  return std::nullopt;
+}
+
+FilesRead read_files_from(sys::Sys& sys, const BlockFs& fs, const std::string& mountpoint,
+                          const std::vector<FileWant>& want) {
+  FilesRead r;
+  auto st = sys.mkdir_p(mountpoint, 0700);
+  if (!st.ok()) {
+    r.error = mountpoint + ": " + sys::error_text(st.err);
+    return r;
+  }
+  const unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+  std::string data = fs.type == "vfat" || fs.type == "msdos" ? "uid=0,gid=0,fmask=0077,dmask=0077" : "";
+  st = sys.mount(fs.device, mountpoint, fs.type, flags, data);
+  if (!st.ok()) {
+    r.error = strformat("mount %s (%s): %s", fs.device.c_str(), fs.type.c_str(), sys::error_text(st.err));
+    return r;
+  }
+  r.mounted = true;
+  try {
+    for (const auto& w : want) r.files[w.path] = read_capped(sys, mountpoint + "/" + w.path, w.max_bytes);
+  } catch (...) {
+    r.error = "out of memory while reading";
+  }
+  st = sys.umount2(mountpoint, 0);
+  if (!st.ok()) {
+    r.unmount_error = strformat("umount %s: %s", mountpoint.c_str(), sys::error_text(st.err));
+    auto lazy = sys.umount2(mountpoint, MNT_DETACH);
+    if (!lazy.ok()) r.unmount_error += strformat(", lazy umount: %s", sys::error_text(lazy.err));
+    else r.unmount_error += " (detached lazily)";
+  }
+  return r;
+}
+
+FilesRead read_files_in_dir(sys::Sys& sys, const std::string& dir, const std::vector<FileWant>& want) {
+  FilesRead r;
+  std::string base = dir;
+  while (base.size() > 1 && base.back() == '/') base.pop_back();
+  for (const auto& w : want) r.files[w.path] = read_capped(sys, base + "/" + w.path, w.max_bytes);
+  return r;
+}
+
+}  // namespace lifeboat::src

@@ -1,0 +1,277 @@
+#include "sources/provision.h"
+
+#include <fcntl.h>
+
+#include <algorithm>
+
+#include "boot/cmdline.h"
+#include "common/text.h"
+#include "metadata/cmdline_source.h"
+#include "metadata/configdrive.h"
+#include "metadata/imds.h"
+#include "metadata/merge.h"
+#include "metadata/nocloud.h"
+#include "ssh/keys.h"
+#include "ssh/setup.h"
+
+namespace lifeboat::src {
+
+namespace {
+
+constexpr std::size_t kMaxDocument = 1 << 20;  // the parsers refuse more anyway
+
+std::string plural(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// Scans the block devices once; config-2 and NoCloud share the result.
+const std::vector<BlockFs>& filesystems(sys::Sys& sys, Provision& p) {
+  if (!p.filesystems) p.filesystems = scan_block_filesystems(sys, p.probe, p.scan_problems);
+  return *p.filesystems;
+}
+
+std::string no_label_reason(const Provision& p, const char* label) {
+  std::string r = strformat("no filesystem labelled %s", label);
+  if (!have_blkid()) r += " (libblkid not built in)";
+  else if (p.filesystems) r += strformat(" among %zu", p.filesystems->size());
+  return r;
+}
+
+// Turns a missing/oversized/unreadable file into an Error; returns its text if read.
+std::optional<std::string> take(FilesRead& got, const std::string& path, const char* source, bool required,
+                                Errors& errors) {
+  auto it = got.files.find(path);
+  if (it == got.files.end()) return std::nullopt;
+  if (it->second.text) return std::move(it->second.text);
+  if (it->second.problem != "missing" || required)
+    errors.push_back(Error{source, path, it->second.problem == "missing" ? "missing (required)" : it->second.problem});
+  return std::nullopt;
+}
+
+meta::Config merge_copy(const Provision& p) {
+  std::vector<meta::PartialConfig> copy = p.partials;
+  return meta::merge(std::move(copy));
+}
+
+}  // namespace
+
+bool source_enabled(const std::optional<meta::SourceResult>& cmdline, meta::Source s) {
+  std::vector<meta::Source> list = meta::default_datasources();
+  if (cmdline && cmdline->config.datasources) list = *cmdline->config.datasources;
+  return std::find(list.begin(), list.end(), s) != list.end();
+}
+
+std::string summarize(const meta::PartialConfig& c) {
+  std::vector<std::string> parts;
+  if (c.hostname) parts.push_back("hostname " + *c.hostname);
+  if (c.password)
+    parts.push_back(c.password->kind == meta::PasswordKind::hash ? "password hash" : "password");
+  if (!c.ssh_keys.empty()) parts.push_back(plural(c.ssh_keys.size(), "key", "keys"));
+  if (!c.host_keys.empty()) parts.push_back(plural(c.host_keys.size(), "host key", "host keys"));
+  if (c.network) {
+    if (c.network->interfaces.empty() && !c.network->auto_dhcp4) parts.push_back("network: off");
+    else parts.push_back("network: " + plural(c.network->interfaces.size(), "interface", "interfaces"));
+  }
+  if (!c.dns.empty()) parts.push_back(plural(c.dns.size(), "nameserver", "nameservers"));
+  if (c.instance_id) parts.push_back("instance id");
+  if (c.ssh_port) parts.push_back("ssh port " + std::to_string(*c.ssh_port));
+  if (c.datasources) parts.push_back("datasources limited");
+  if (c.nocloud_seed) parts.push_back("ds=" + c.nocloud_seed->mode);
+  if (parts.empty()) return "nothing";
+  std::string out;
+  for (const auto& s : parts) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p) {
+  auto text = sys.read_file(p.proc_cmdline, 64 * 1024);
+  if (!text.ok()) return step.fail(p.proc_cmdline + ": " + sys::error_text(text.err));
+  p.cmdline = meta::config_from_cmdline(parse_cmdline(text.value));
+  steps.report_errors(p.cmdline->errors);
+  p.partials.push_back(p.cmdline->config);
+  p.cmdline->config.password.reset();  // only the datasource list and ds= are needed from here
+  p.cmdline->config.host_keys.clear();
+  std::string note = summarize(p.cmdline->config);
+  if (!source_enabled(p.cmdline, meta::Source::cmdline)) note += " (only the datasource, port and ds= count)";
+  step.note(note);
+}
+
+void source_config_drive(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p) {
+  if (!source_enabled(p.cmdline, meta::Source::config_drive)) return step.skip("not in lifeboat.datasource");
+  auto fs = find_by_label(filesystems(sys, p), {"config-2"});
+  if (!fs) return step.skip(no_label_reason(p, "config-2"));
+  FilesRead got = read_files_from(sys, *fs, p.mount_dir + "/config-2",
+                                  {{meta::kMetaDataJson, kMaxDocument}, {meta::kNetworkDataJson, kMaxDocument}});
+  if (!got.mounted) return step.fail(got.error);
+  Errors errors;
+  auto md = take(got, meta::kMetaDataJson, "config-2", true, errors);
+  auto nd = take(got, meta::kNetworkDataJson, "config-2", false, errors);
+  meta::SourceResult r = meta::config_drive_config(md ? std::optional<std::string_view>(*md) : std::nullopt,
+                                                   nd ? std::optional<std::string_view>(*nd) : std::nullopt);
+  if (md) meta::wipe(*md);  // admin_pass was in there
+  errors.insert(errors.end(), r.errors.begin(), r.errors.end());
+  steps.report_errors(errors);
+  p.partials.push_back(std::move(r.config));
+  std::string note = fs->device + " (" + fs->type + "): " + summarize(p.partials.back());
+  if (!got.unmount_error.empty()) note += "; " + got.unmount_error;
+  step.note(note);
+}
+
+void source_nocloud(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p) {
+  if (!source_enabled(p.cmdline, meta::Source::nocloud)) return step.skip("not in lifeboat.datasource");
+  const std::vector<FileWant> want = {{"meta-data", kMaxDocument}, {"user-data", kMaxDocument},
+                                      {"network-config", kMaxDocument}};
+  std::optional<meta::NocloudSeed> seed;
+  if (p.cmdline) seed = p.cmdline->config.nocloud_seed;
+  FilesRead got;
+  std::string where;
+  if (seed && seed->is_remote()) {
+    steps.report_error(Error{"nocloud", "ds", "remote seeds (" + seed->mode + ") are not supported; only a local s=/path/ or a cidata filesystem"});
+    return step.skip("remote seed not supported");
+  }
+  if (seed && !seed->url.empty()) {
+    where = seed->url;
+    got = read_files_in_dir(sys, seed->url, want);
+  } else {
+    auto fs = find_by_label(filesystems(sys, p), {"cidata"});
+    if (!fs) return step.skip(no_label_reason(p, "cidata"));
+    where = fs->device + " (" + fs->type + ")";
+    got = read_files_from(sys, *fs, p.mount_dir + "/cidata", want);
+    if (!got.mounted) return step.fail(got.error);
+  }
+  Errors errors;
+  auto md = take(got, "meta-data", "nocloud", true, errors);
+  auto ud = take(got, "user-data", "nocloud", true, errors);
+  auto nc = take(got, "network-config", "nocloud", false, errors);
+  if (!md && !ud && !nc) {
+    steps.report_errors(errors);
+    return step.fail(where + ": no meta-data, user-data or network-config");
+  }
+  meta::SourceResult r = meta::nocloud_config(md ? *md : std::string(), ud ? *ud : std::string(),
+                                              nc ? std::optional<std::string_view>(*nc) : std::nullopt);
+  if (ud) meta::wipe(*ud);  // chpasswd/password were in there
+  errors.insert(errors.end(), r.errors.begin(), r.errors.end());
+  steps.report_errors(errors);
+  p.partials.push_back(std::move(r.config));
+  std::string note = where + ": " + summarize(p.partials.back());
+  if (!got.unmount_error.empty()) note += "; " + got.unmount_error;
+  step.note(note);
+}
+
+void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p) {
+  meta::Config config = merge_copy(p);
+  p.net = net::bring_up_network(sys, sup, config, p.net_options);
+  p.network_done = true;
+  steps.report_errors(p.net.errors);
+  steps.status().set_section("network", net::network_json(p.net, config));
+  for (const auto& i : p.net.interfaces) log.line("net: " + net::interface_line(i));
+  if (p.net.interfaces.empty()) return step.skip("no network interface");
+  std::size_t with_address = 0;
+  for (const auto& i : p.net.interfaces)
+    if (!i.addresses.empty()) ++with_address;
+  std::string note = strformat("%zu of %s configured", with_address,
+                               plural(p.net.interfaces.size(), "interface", "interfaces").c_str());
+  if (p.net.dhcp_ms > 0) note += strformat(", dhcp %lld ms", static_cast<long long>(p.net.dhcp_ms));
+  if (!p.net.failures.empty()) {
+    note += "; " + p.net.failures.front();
+    if (p.net.failures.size() > 1) note += strformat(" (+%zu more)", p.net.failures.size() - 1);
+    if (with_address == 0) return step.fail(note);
+  }
+  step.note(note);
+}
+
+void source_imds(sys::Sys&, StepRunner& steps, StepContext& step, Provision& p) {
+  if (!source_enabled(p.cmdline, meta::Source::imds)) return step.skip("not in lifeboat.datasource");
+  bool have_address = std::any_of(p.net.interfaces.begin(), p.net.interfaces.end(),
+                                  [](const net::InterfaceReport& i) { return !i.addresses.empty(); });
+  if (!have_address) return step.skip("no network address");
+  std::unique_ptr<HttpTransport> t =
+      p.imds_transport ? p.imds_transport() : std::make_unique<SocketTransport>(meta::kImdsAddress, meta::kImdsPort);
+  ImdsOutcome o = fetch_imds(*t, 2);
+  if (o.kind == ImdsOutcome::Kind::not_imds) return step.skip("not on EC2 (" + o.detail + ")");
+  steps.report_errors(o.errors);
+  if (o.kind == ImdsOutcome::Kind::failed) return step.fail(o.detail);
+  meta::SourceResult r = meta::imds_config(o.data);
+  steps.report_errors(r.errors);
+  p.partials.push_back(std::move(r.config));
+  step.note(strformat("%s:%d: ", meta::kImdsAddress, meta::kImdsPort) + summarize(p.partials.back()));
+}
+
+void finish_config(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p) {
+  p.config = meta::merge(std::move(p.partials));
+  p.partials.clear();  // their Secrets are wiped as they go
+  p.config_done = true;
+  steps.status().set_section("config", meta::render_provenance_json(p.config));
+
+  // Provider randomness, mixed in without crediting it.
+  if (!p.config.random_seed.empty()) {
+    auto fd = sys.open("/dev/urandom", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd.ok()) {
+      auto st = sys.write_all(fd.value, p.config.random_seed);
+      auto cl = sys.close(fd.value);
+      if (!st.ok() || !cl.ok())
+        steps.report_error(Error{"init", "random_seed", "cannot write /dev/urandom", Severity::warning});
+    }
+    meta::wipe(p.config.random_seed);
+  }
+
+  // A hostname that only IMDS knew arrives after the network step set the others.
+  if (p.config.hostname && p.config.hostname->value != p.net.hostname &&
+      p.config.hostname->source == meta::Source::imds) {
+    auto st = sys.sethostname(p.config.hostname->value);
+    if (st.ok()) st = sys.write_file_atomic(p.net_options.hostname_file, p.config.hostname->value + "\n", 0644);
+    if (!st.ok())
+      steps.report_error(Error{"init", "hostname", std::string("cannot set it: ") + sys::error_text(st.err)});
+  }
+
+  std::vector<std::string> parts;
+  if (p.config.hostname)
+    parts.push_back("hostname " + p.config.hostname->value + " (" + meta::to_string(p.config.hostname->source) + ")");
+  if (p.config.password) parts.push_back(std::string("password (") + meta::to_string(p.config.password->source) + ")");
+  if (!p.config.ssh_keys.empty()) {
+    std::vector<std::string> srcs;
+    for (const auto& k : p.config.ssh_keys) {
+      std::string s = meta::to_string(k.source);
+      if (std::find(srcs.begin(), srcs.end(), s) == srcs.end()) srcs.push_back(s);
+    }
+    std::string joined;
+    for (const auto& s : srcs) joined += (joined.empty() ? "" : ", ") + s;
+    parts.push_back(plural(p.config.ssh_keys.size(), "key", "keys") + " (" + joined + ")");
+  }
+  if (p.config.network) parts.push_back(std::string("network (") + meta::to_string(p.config.network->source) + ")");
+  std::string note;
+  for (const auto& s : parts) note += (note.empty() ? "" : ", ") + s;
+  step.note(note.empty() ? "no provider configuration" : note);
+}
+
+void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p) {
+  if (!p.config_done) finish_config(sys, steps, step, p);
+  ssh::SshSetup s = ssh::setup_ssh(sys, sup, p.config);
+  steps.report_errors(s.errors);
+  for (const auto& k : s.host_keys) log.line("ssh: " + ssh::host_key_line(k));
+  if (!s.host_keys.empty()) {
+    std::string ip = net::first_ipv4(p.net);
+    std::string target = ip.empty() ? "<address>" : ip;
+    if (s.port != meta::kDefaultSshPort) target = "'[" + target + "]:" + std::to_string(s.port) + "'";
+    log.line("ssh: if your client warns that the host key changed: ssh-keygen -R " + target);
+  }
+  if (p.dropbear_log_fd < 0) {
+    auto fd = sys.open(p.dropbear_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+    if (fd.ok()) p.dropbear_log_fd = fd.value;  // kept open: Dropbear's stderr for its whole life
+    else s.failures.push_back(p.dropbear_log + ": " + sys::error_text(fd.err));
+  }
+  sup.add_service(ssh::dropbear_service(s, p.dropbear_log_fd));
+  log.line("ssh: " + ssh::listening_line(s));
+  steps.status().set_section("ssh", ssh::ssh_json(s));
+  std::string note = strformat("port %d, %s, %s, password %s", s.port,
+                               plural(s.host_keys.size(), "host key", "host keys").c_str(),
+                               plural(s.authorized_keys, "authorized key", "authorized keys").c_str(),
+                               s.password ? "yes" : "no");
+  if (!s.failures.empty()) {
+    note += "; " + s.failures.front();
+    if (s.host_keys.empty()) return step.fail(note);
+  }
+  step.note(note);
+}
+
+}  // namespace lifeboat::src

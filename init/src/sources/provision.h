@@ -1,0 +1,70 @@
+#pragma once
+// The provisioning part of the boot, one function per step (main.cpp calls them in order):
+//
+//   metadata cmdline    /proc/cmdline            -> partial config
+//   metadata config-2   LABEL=config-2 (libblkid), mounted read-only, two JSON files
+//   metadata nocloud    LABEL=cidata|CIDATA or ds=nocloud;s=/path/: meta-data, user-data,
+//                       network-config
+//   network             merge so far -> net::bring_up_network (links, ip, DHCP, resolv.conf)
+//   metadata imds       EC2 IMDSv2, only once the network is up
+//   metadata            the final merge; provenance into status.json; random seed; hostname
+//   ssh                 host keys, root password, authorized_keys, Dropbear as a service
+//
+// Every source reports its parser errors through StepRunner::report_errors (console line
+// "lifeboat: error: <source>: <field>: <message>" + status.json) and never stops the boot.
+// lifeboat.datasource= turns sources off (their step says "skipped").
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "boot/log.h"
+#include "metadata/model.h"
+#include "net/apply.h"
+#include "report/step_runner.h"
+#include "sources/blockdev.h"
+#include "sources/imds_client.h"
+#include "supervise/supervisor.h"
+#include "sys/sys.h"
+
+namespace lifeboat::src {
+
+struct Provision {
+  // Seams for tests.
+  Prober probe = blkid_prober();
+  std::function<std::unique_ptr<HttpTransport>()> imds_transport;  // default: SocketTransport
+  net::ApplyOptions net_options;
+  std::string proc_cmdline = "/proc/cmdline";
+  std::string mount_dir = "/run/lifeboat/mnt";
+  std::string dropbear_log = "/run/lifeboat/dropbear.log";
+
+  // What the steps found.
+  std::optional<meta::SourceResult> cmdline;
+  std::vector<meta::PartialConfig> partials;  // every source that produced something
+  std::optional<std::vector<BlockFs>> filesystems;
+  std::string scan_problems;
+  bool network_done = false;
+  net::NetResult net;
+  meta::Config config;  // after finish_config()
+  bool config_done = false;
+  int dropbear_log_fd = -1;  // kept open for Dropbear's whole life
+};
+
+void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
+void source_config_drive(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
+void source_nocloud(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
+void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p);
+void source_imds(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
+void finish_config(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
+void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p);
+
+// ---- pure helpers ---------------------------------------------------------------------
+
+// "hostname, password hash, 2 keys, network: 1 interface, 1 nameserver" / "nothing".
+// Never shows a value that could be secret.
+std::string summarize(const meta::PartialConfig& c);
+
+// Whether lifeboat.datasource= (in the command line partial, if any) allows `s`.
+bool source_enabled(const std::optional<meta::SourceResult>& cmdline, meta::Source s);
+
+}  // namespace lifeboat::src

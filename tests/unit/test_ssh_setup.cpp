@@ -1,0 +1,178 @@
+// SSH at boot: password hashing, shadow, authorized_keys, Dropbear's command line, reports.
+#include <doctest/doctest.h>
+
+#include "fake_sys.h"
+#include "report/status.h"
+#include "ssh/setup.h"
+
+using namespace lifeboat;
+using namespace lifeboat::ssh;
+
+namespace {
+
+const char* kKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo me@laptop";
+
+SshSetupOptions no_host_keys() {
+  SshSetupOptions o;
+  o.key_types.clear();
+  return o;
+}
+
+bool any_file_contains(const test::FakeSys& sys, const std::string& needle) {
+  for (const auto& [path, content] : sys.files)
+    if (content.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("ssh setup: salt alphabet and length") {
+  unsigned char b[16];
+  for (int i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>(i * 17 + 3);
+  auto s = salt_from_bytes(b, sizeof b);
+  CHECK(s.size() == 16);
+  for (char c : s) CHECK(std::string("./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz").find(c) != std::string::npos);
+  unsigned char zero[16] = {};
+  CHECK(salt_from_bytes(zero, 16) == "................");
+}
+
+#if !defined(__GLIBC__)
+TEST_CASE("ssh setup: SHA-512 crypt matches the published test vector") {
+  // From Drepper's "Unix crypt using SHA-256 and SHA-512" specification.
+  auto h = sha512_crypt(meta::Secret("Hello world!"), "saltstring");
+  REQUIRE(h);
+  CHECK(*h == "$6$saltstring$svn8UoSVapNtMuq1ukKS4tPQd8iKwSMHWjl/O817G3uBnIFNjnQJuesI68u4OTLiBFdcbYEdFCoEOfaS35inz1");
+  CHECK_FALSE(sha512_crypt(meta::Secret("x"), "bad$salt"));
+  CHECK_FALSE(sha512_crypt(meta::Secret("x"), ""));
+}
+
+TEST_CASE("ssh setup: a plaintext password is hashed, wiped, and never written in clear") {
+  test::FakeSys sys;
+  sys.add_file("/etc/shadow", "root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n");
+  Log log(sys);
+  Supervisor sup(sys, log);
+  meta::Config c;
+  meta::Password pw;
+  pw.kind = meta::PasswordKind::plaintext;
+  pw.plaintext = meta::Secret("correct horse battery");
+  pw.source = meta::Source::config_drive;
+  c.password = pw;
+  c.ssh_keys.push_back(meta::AuthorizedKey{kKey, meta::Source::cmdline});
+  auto s = setup_ssh(sys, sup, c, no_host_keys());
+  CHECK(s.password);
+  CHECK(s.password_source == "config-2");
+  CHECK(s.password_kind == "plaintext-hashed");
+  CHECK(c.password->plaintext.empty());
+  const std::string& shadow = sys.files.at("/etc/shadow");
+  CHECK(shadow.rfind("root:$6$", 0) == 0);
+  CHECK(shadow.find("\nnobody:*:19000:0:99999:7:::\n") != std::string::npos);
+  CHECK_FALSE(any_file_contains(sys, "correct horse"));
+  CHECK(sys.files.at("/root/.ssh/authorized_keys").find(kKey) != std::string::npos);
+  CHECK(sys.dirs.count("/root/.ssh"));
+  CHECK(s.authorized_keys == 1);
+  auto argv = dropbear_argv(s.dropbear);
+  CHECK(std::find(argv.begin(), argv.end(), "-s") == argv.end());
+  CHECK(listening_line(s) == "listening on port 22 (keys: 1, password: yes)");
+  auto j = ssh_json(s);
+  CHECK(j.find("$6$") == std::string::npos);
+  CHECK(j.find("\"kind\":\"plaintext-hashed\"") != std::string::npos);
+}
+#endif
+
+TEST_CASE("ssh setup: a hash is kept as given; no password means '*' and -s -g") {
+  const std::string hash = "$6$abcdefgh$" + std::string(86, 'x');
+  {
+    test::FakeSys sys;
+    sys.add_file("/etc/shadow", "root:*:19000:0:99999:7:::\n");
+    Log log(sys);
+    Supervisor sup(sys, log);
+    meta::Config c;
+    meta::Password pw;
+    pw.kind = meta::PasswordKind::hash;
+    pw.hash = hash;
+    c.password = pw;
+    auto s = setup_ssh(sys, sup, c, no_host_keys());
+    CHECK(s.password);
+    CHECK(sys.files.at("/etc/shadow") == "root:" + hash + ":19000:0:99999:7:::\n");
+  }
+  {
+    test::FakeSys sys;
+    sys.add_file("/etc/shadow", "root:*:19000:0:99999:7:::\n");
+    Log log(sys);
+    Supervisor sup(sys, log);
+    meta::Config c;
+    c.ssh_port = meta::Sourced<int>{2222, meta::Source::cmdline};
+    auto s = setup_ssh(sys, sup, c, no_host_keys());
+    CHECK_FALSE(s.password);
+    CHECK(sys.files.at("/etc/shadow") == "root:*:19000:0:99999:7:::\n");
+    CHECK(sys.files.at("/root/.ssh/authorized_keys").find("ssh-") == std::string::npos);
+    auto svc = dropbear_service(s, 7);
+    // No -E: our Dropbear is built without syslog, logs to stderr and refuses the flag.
+    CHECK(svc.spawn.argv == std::vector<std::string>{"/usr/sbin/dropbear", "-F", "-p", "2222", "-R", "-s", "-g"});
+    CHECK(svc.spawn.stderr_fd == 7);
+    CHECK(svc.spawn.new_session);
+    CHECK(listening_line(s) == "listening on port 2222 (keys: 0, password: no)");
+  }
+}
+
+TEST_CASE("ssh setup: host keys are generated once, fingerprints from the public half") {
+  test::FakeSys sys;
+  sys.add_file("/etc/shadow", "root:*:::::::\n");
+  sys.add_file("/etc/dropbear/dropbear_ecdsa_host_key", "existing");
+  Log log(sys);
+  Supervisor sup(sys, log);
+  // dropbearkey -t ed25519 prints the public key; dropbearkey -y for the existing ecdsa key.
+  const std::string ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
+  for (int i = 0; i < 20; ++i) {
+    sys.script.push_back([&] {
+      if (sys.live.empty()) return;
+      pid_t p = *sys.live.rbegin();
+      const auto& argv = sys.spawn_of(p).argv;
+      int fd = sys.spawn_of(p).stdout_fd;
+      std::string out = argv[1] == "-t" ? "Public key portion is:\n" + ed + "\nFingerprint: sha1!! x\n"
+                                        : "Public key portion is:\n" + ed + "\n";
+      sys.files["pipe:" + std::to_string(fd - 1)] += out;  // FakeSys pipes: {r, w = r + 1}
+      sys.exit_child(p, 0);
+    });
+  }
+  meta::Config c;
+  auto s = setup_ssh(sys, sup, c);
+  REQUIRE(s.host_keys.size() == 2);
+  CHECK(s.host_keys[0].type == "ed25519");
+  CHECK(s.host_keys[0].origin == "generated");
+  CHECK(s.host_keys[1].origin == "existing");
+  CHECK(s.host_keys[0].fingerprint.rfind("SHA256:", 0) == 0);
+  CHECK(host_key_line(s.host_keys[0]) == "host key ED25519 " + s.host_keys[0].fingerprint);
+  REQUIRE(sys.spawns.size() == 2);
+  CHECK(sys.spawns[0].argv == std::vector<std::string>{"/usr/bin/dropbearkey", "-t", "ed25519", "-f",
+                                                        "/etc/dropbear/dropbear_ed25519_host_key"});
+  CHECK(sys.spawns[1].argv == std::vector<std::string>{"/usr/bin/dropbearkey", "-y", "-f",
+                                                        "/etc/dropbear/dropbear_ecdsa_host_key"});
+  auto argv = dropbear_argv(s.dropbear);
+  CHECK(std::count(argv.begin(), argv.end(), "-r") == 2);
+}
+
+TEST_CASE("ssh setup: labels") {
+  CHECK(key_type_label("ssh-ed25519") == "ED25519");
+  CHECK(key_type_label("ecdsa-sha2-nistp384") == "ECDSA");
+  CHECK(key_type_label("ssh-rsa") == "RSA");
+}
+
+TEST_CASE("status: sections are rendered, kept on parse, and never shadow fixed fields") {
+  BootStatus st;
+  st.version = "x";
+  st.set_section("ssh", "{\"port\":22}");
+  st.set_section("network", "not json");
+  st.set_section("steps", "{\"evil\":1}");
+  st.set_section("ssh", "{\"port\":2222}");
+  auto text = render_status_json(st);
+  CHECK(text.find("\"port\": 2222") != std::string::npos);
+  CHECK(text.find("network") == std::string::npos);
+  CHECK(text.find("evil") == std::string::npos);
+  Error err;
+  auto back = parse_status_json(text, err);
+  REQUIRE(back);
+  REQUIRE(back->sections.size() == 1);
+  CHECK(back->sections[0].first == "ssh");
+  CHECK(back->sections[0].second == "{\"port\":2222}");
+}
