@@ -1,4 +1,5 @@
-# Dropbear: the SSH server, client, key tool and scp.
+# Dropbear: the SSH server, client, key tools (dropbearconvert: a provider's OpenSSH host
+# keys) and scp.
 INPUTS="recipes/lib.sh recipes/dropbear-localoptions.h"
 PINS="dropbear"
 DEPS="zig"
@@ -8,6 +9,6 @@ build() {
   ./configure --host=x86_64-linux-musl --prefix=/usr --disable-zlib --enable-static \
     --enable-bundled-libtom --disable-lastlog --disable-utmp --disable-utmpx --disable-wtmp \
     --disable-wtmpx --disable-pututline --disable-pututxline --disable-syslog
-  make -j"$JOBS" PROGRAMS="dropbear dbclient dropbearkey scp" STATIC=1
-  strip_into "$PREFIX/bin" dropbear dbclient dropbearkey scp
+  make -j"$JOBS" PROGRAMS="dropbear dbclient dropbearkey dropbearconvert scp" STATIC=1
+  strip_into "$PREFIX/bin" dropbear dbclient dropbearkey dropbearconvert scp
 }

@@ -100,7 +100,7 @@ assemble_image() {
   ln -sf tune2fs "$root/sbin/e2label"
   install -m 0755 "$STAGE_xfsprogs"/sbin/* "$root/sbin/"
   install -m 0755 "$STAGE_dropbear/bin/dropbear" "$root/usr/sbin/"
-  install -m 0755 "$STAGE_dropbear"/bin/{dbclient,dropbearkey,scp} "$root/usr/bin/"
+  install -m 0755 "$STAGE_dropbear"/bin/{dbclient,dropbearkey,dropbearconvert,scp} "$root/usr/bin/"
   ln -sf dbclient "$root/usr/bin/ssh"
   install -m 0755 "$STAGE_openssh/libexec/sftp-server" "$root/usr/libexec/"
 
