@@ -216,6 +216,7 @@ ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& o
       }
       const int newly = loader.load(wanted);
       if (newly == 0 || sys.monotonic_ms() >= deadline) break;
+      sys.sleep_ms(50);  // let the drivers just loaded register their child devices
     }
   } else {
     log.info("modules: no %s/modules.alias: no coldplug", dir.c_str());

@@ -63,8 +63,12 @@ struct ColdplugStats {
 struct ColdplugOptions {
   std::string modules_root = "/lib/modules";
   std::string sys_devices = "/sys/devices";
-  int max_passes = 4;
-  std::int64_t budget_ms = 2000;
+  // A pass that loaded something is followed by another (new buses show new devices:
+  // virtio_pci -> virtio devices -> virtio_blk); the walk ends when a pass loads nothing.
+  // The budget only bounds a pathological case: loading modules under TCG on a busy host
+  // can take seconds, and stopping early leaves the disks without a driver.
+  int max_passes = 6;
+  std::int64_t budget_ms = 15000;
 };
 
 // Returns the counts; when this kernel has no module tree it loads nothing and sets
