@@ -256,6 +256,8 @@ void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, Step
     log.line("ssh: if your client warns that the host key changed: ssh-keygen -R " + target);
   }
   if (p.dropbear_log_fd < 0) {
+    const auto slash = p.dropbear_log.rfind('/');
+    if (slash != std::string::npos && slash > 0) (void)sys.mkdir_p(p.dropbear_log.substr(0, slash), 0755);
     auto fd = sys.open(p.dropbear_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
     if (fd.ok()) p.dropbear_log_fd = fd.value;  // kept open: Dropbear's stderr for its whole life
     else s.failures.push_back(p.dropbear_log + ": " + sys::error_text(fd.err));
