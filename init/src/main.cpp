@@ -20,9 +20,11 @@
 #include "boot/mounts.h"
 #include "boot/system_setup.h"
 #include "cli/rescue.h"
+#include "cli/summary.h"
 #include "common/text.h"
 #include "common/version.h"
 #include "config/boot_options.h"
+#include "disks/step.h"
 #include "report/status.h"
 #include "report/step_runner.h"
 #include "sources/provision.h"
@@ -88,7 +90,10 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   steps.run_step("metadata imds", [&](StepContext& s) { src::source_imds(sys, steps, s, prov); });
   steps.run_step("metadata", [&](StepContext& s) { src::finish_config(sys, steps, s, prov); });
   steps.run_step("ssh", [&](StepContext& s) { src::start_ssh(sys, sup, log, steps, s, prov); });
-  // Steps to come (each a planner + applier): disks.
+  // Guest disks (disks/step.h): detect and look read-only, then check or repair by policy.
+  disks::DisksContext disks_ctx;
+  steps.run_step("disks", [&](StepContext& s) { disks::detect_disks(sys, sup, steps, s, opts, disks_ctx); });
+  steps.run_step("fsck", [&](StepContext& s) { disks::check_filesystems(sys, sup, log, steps, s, disks_ctx); });
   steps.run_step("consoles", [&](StepContext& s) {
     s.note(register_console_services(sys, sup, opts.console));  // started after `ready`
   });
@@ -134,6 +139,10 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
     steps.run_step("status", [&](StepContext&) {
       status.boot_ms = sys.monotonic_ms();
       check(write_status(sys, run_dir(), status), "write status.json");
+      // The summary every login shows: consoles through /etc/profile, SSH through
+      // Dropbear's /etc/motd (a link to this file).
+      check(sys.write_file_atomic(run_dir() + "/motd", render_summary(render_status_json(status)), 0644),
+            "write motd");
     });
   } catch (...) {
     log.line("error: init: services: unexpected exception");

@@ -1,5 +1,10 @@
 #include "cli/rescue.h"
 
+#include "cli/disks_cmd.h"
+
+#include "cli/summary.h"
+#include "cli/toolkit.h"
+
 #include "common/text.h"
 #include "common/version.h"
 #include "report/status.h"
@@ -13,11 +18,21 @@ const char* const kUsage =
     "usage: rescue COMMAND\n"
     "\n"
     "commands:\n"
-    "  status [--json]   show what the boot did (steps, errors); --json: the raw status.json\n"
-    "  poweroff          sync and power the machine off\n"
-    "  reboot            sync and reboot\n"
-    "  halt              sync and halt\n"
-    "  --help            this text\n"
+    "  status [--json]          summary and what the boot did; --json: the raw status.json\n"
+    "  mount [DEV|--guest] [--rw]  mount a filesystem (read-only) under /mnt/DEV, or the guest\n"
+    "                           with its fstab under /mnt/guest\n"
+    "  umount                   unmount everything under /mnt\n"
+    "  disks                    the disks, partitions and filesystems, and where they are mounted\n"
+    "  fsck DEV [--repair]      check one filesystem (read-only), or repair it; never a mounted one\n"
+    "  chroot [CMD...]          run CMD (default: root's shell) inside the guest\n"
+    "  passwd [USER]            set a password in the guest's /etc/shadow (default root)\n"
+    "  authorize-key [USER] KEY add an SSH public key to the guest user's authorized_keys\n"
+    "  firewall-off             disable the guest's firewall at its next boot\n"
+    "  du [PATH]                largest directories and files of the guest\n"
+    "  poweroff                 unmount /mnt, sync and power the machine off\n"
+    "  reboot                   unmount /mnt, sync and reboot\n"
+    "  halt                     unmount /mnt, sync and halt\n"
+    "  --help                   this text; COMMAND --help: that command's\n"
     "  --version         the lifeboat version\n"
     "\n"
     "exit codes: 0 ok, 1 failure, 2 usage\n";
@@ -30,6 +45,10 @@ int usage_error(CliOutput& o, const std::string& msg) {
 int cmd_status(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
   bool json = false;
   for (std::size_t i = 1; i < args.size(); ++i) {
+    if (args[i] == "--help" || args[i] == "-h") {
+      o.out += subcommand_help("status");
+      return kExitOk;
+    }
     if (args[i] == "--json") json = true;
     else return usage_error(o, "status: unknown option '" + args[i] + "'");
   }
@@ -51,13 +70,21 @@ int cmd_status(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
              (err.field.empty() ? "" : err.field + ": ") + err.message + "\n";
     return kExitFailure;
   }
+  o.out += render_summary(text.value);
+  o.out += "\n";
   o.out += render_status_text(*st);
   return kExitOk;
 }
 
 int cmd_power(const std::string& name, ShutdownKind kind, const std::vector<std::string>& args,
               sys::Sys& sys, CliOutput& o) {
+  if (args.size() == 2 && (args[1] == "--help" || args[1] == "-h")) {
+    o.out += subcommand_help(name);
+    return kExitOk;
+  }
   if (args.size() > 1) return usage_error(o, name + ": takes no arguments");
+  // Guest filesystems first: sync, unmount (latest first), remount ro what stays busy.
+  (void)unmount_all_guests(sys, o);
   sys.sync();
   auto st = sys.kill(1, signal_for_shutdown(kind));
   if (!st.ok()) {
@@ -86,6 +113,15 @@ int rescue_main(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& 
   if (cmd == "poweroff") return cmd_power(cmd, ShutdownKind::poweroff, args, sys, o);
   if (cmd == "reboot") return cmd_power(cmd, ShutdownKind::reboot, args, sys, o);
   if (cmd == "halt") return cmd_power(cmd, ShutdownKind::halt, args, sys, o);
+  if (cmd == "mount") return cmd_mount(args, sys, o);
+  if (cmd == "umount" || cmd == "unmount") return cmd_umount(args, sys, o);
+  if (cmd == "chroot") return cmd_chroot(args, sys, o);
+  if (cmd == "passwd") return cmd_passwd(args, sys, o);
+  if (cmd == "authorize-key") return cmd_authorize_key(args, sys, o);
+  if (cmd == "firewall-off") return cmd_firewall_off(args, sys, o);
+  if (cmd == "du") return cmd_du(args, sys, o);
+  if (cmd == "disks") return cmd_disks(args, sys, o);
+  if (cmd == "fsck") return cmd_fsck(args, sys, o);
   return usage_error(o, "unknown command '" + cmd + "'");
 }
 

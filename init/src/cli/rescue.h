@@ -3,6 +3,7 @@
 //
 //   rescue --help | --version
 //   rescue status [--json]       what the boot did (from <run dir>/status.json)
+//   rescue mount/umount/chroot/passwd/authorize-key/firewall-off/du (cli/toolkit.h)
 //   rescue poweroff|reboot|halt  sync, then SIGUSR2 / SIGTERM / SIGUSR1 to PID 1
 //
 // Exit codes: 0 ok, 1 failure, 2 usage. The run dir is /run/lifeboat unless the

@@ -1,6 +1,7 @@
 #include "config/boot_options.h"
 
 #include "common/text.h"
+#include "disks/options.h"
 #include "metadata/cmdline_source.h"
 
 namespace lifeboat {
@@ -96,6 +97,8 @@ BootOptionsResult parse_boot_options(const Cmdline& cmdline) {
       }
     } else if (p.key == "lifeboat.debug") {
       parse_flag(p, o.debug, r.errors);
+    } else if (disks::is_disks_cmdline_key(p.key)) {
+      continue;  // lifeboat.fsck.<dev>, fsck_timeout, xfs_zero_log: disks/options reads them
     } else if (meta::is_metadata_cmdline_key(p.key)) {
       continue;  // password, ssh_key, datasource, ...: metadata/cmdline_source reads and checks them
     } else {

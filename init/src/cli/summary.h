@@ -1,0 +1,11 @@
+#pragma once
+// The short console summary shown after boot (and by `rescue status`): network, SSH host
+// key fingerprints, disks with fsck results, the guest OS, the most useful commands.
+// Pure: status.json text in, text out. Lenient: missing or odd sections are left out.
+#include <string>
+
+namespace lifeboat {
+
+std::string render_summary(const std::string& status_json);
+
+}  // namespace lifeboat

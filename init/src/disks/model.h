@@ -1,0 +1,93 @@
+#pragma once
+// What the disks step found: block devices, partitions, what each holds (pure data and
+// pure helpers; the effects are in probe.h).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace lifeboat::disks {
+
+// ext2/3/4 superblock state (libext2fs, or parse_ext_superblock()).
+struct ExtState {
+  bool read = false;          // false: `error` says why
+  std::string error;
+  bool primary_damaged = false;  // values come from a backup superblock
+  std::uint64_t backup_block = 0;
+  std::uint32_t block_size = 0;
+  std::string kind;           // ext2 | ext3 | ext4 (from the feature flags)
+  bool valid_fs = true;       // s_state & EXT2_VALID_FS (unmounted cleanly / checked)
+  bool errors = false;        // s_state & EXT2_ERROR_FS
+  bool needs_recovery = false;  // EXT3_FEATURE_INCOMPAT_RECOVER: journal not replayed
+  bool has_journal = false;
+  bool orphans = false;       // s_last_orphan != 0
+  int mount_count = 0;
+  int max_mount_count = -1;   // -1 (or 0): no limit
+  std::int64_t last_check = 0;  // seconds since the epoch; 0: never
+  std::uint32_t error_count = 0;
+  std::string uuid, label;
+
+  // "clean" | "errors" | "not clean"
+  std::string state_name() const;
+};
+
+// Parses the 1024-byte ext superblock (as found at byte 1024 of the device).
+ExtState parse_ext_superblock(std::string_view sb);
+
+struct Volume {  // a partition, or a whole disk holding a filesystem (or nothing)
+  std::string name;  // "vda1"
+  std::string path;  // "/dev/vda1"
+  std::string disk;  // parent disk "vda" (== name for a whole disk)
+  int partno = 0;    // 0: the whole disk
+  unsigned major = 0, minor = 0;
+  std::uint64_t size_bytes = 0;
+  std::uint64_t start_sector = 0;
+  std::string partlabel, partuuid, parttype;  // from the partition table
+  // Content, as libblkid sees it ("" when nothing was recognised).
+  std::string type, uuid, label, usage, version;
+  std::string probe_problem;  // "ambiguous signatures", "cannot open: ..."
+  std::optional<ExtState> ext;
+};
+
+struct Disk {
+  std::string name, path;  // "vda", "/dev/vda"
+  unsigned major = 0, minor = 0;
+  std::uint64_t size_bytes = 0;
+  bool read_only = false;  // as the kernel saw it before lifeboat touched it
+  bool removable = false;
+  std::string model;       // sysfs device/model when present
+  std::string table;       // gpt | dos | "" (none)
+  std::string table_uuid;
+  std::string probe_problem;
+  std::vector<std::string> partitions;  // volume names, partition order
+};
+
+// What kind of content a blkid TYPE is, for the policy.
+enum class Family { ext, xfs, vfat, btrfs, swap, lvm, raid, luks, readonly_fs, other, none };
+Family family_of(std::string_view type) noexcept;
+const char* to_string(Family f) noexcept;
+
+// Whether a /sys/block entry is a guest disk candidate on its name alone: virtio (vd*),
+// SCSI/SATA (sd*), NVMe namespaces (nvme<N>n<M>), Xen (xvd*), IDE (hd*), MMC (mmcblk<N>).
+// Others (loop, ram, zram, sr, dm-, md, nbd, ...) count only if they hold a filesystem.
+bool is_disk_name(std::string_view name) noexcept;
+
+// The metadata drives (config-2, cidata, CIDATA), left out of the disks report.
+bool is_metadata_label(std::string_view label) noexcept;
+
+// For members of a stack (LVM, RAID, LUKS) and swap: what an admin would run, or "".
+struct Hint {
+  std::string what;     // "LVM physical volume"
+  std::string command;  // "vgchange -ay"
+  std::string tool;     // "vgchange": whether it is in the image is checked at run time
+};
+Hint hint_for(std::string_view type, const std::string& path);
+
+// "2026-11-21T10:00:00Z"
+std::string iso_utc(std::int64_t epoch_seconds);
+
+// "1.5 GiB", "300 MiB", "512 B"
+std::string human_size(std::uint64_t bytes);
+
+}  // namespace lifeboat::disks

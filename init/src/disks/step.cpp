@@ -1,0 +1,566 @@
+#include "disks/step.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "boot/cmdline.h"
+#include "common/text.h"
+#include "supervise/signals.h"
+
+namespace lifeboat::disks {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr std::size_t kMaxGuestFile = 64 * 1024;
+
+json str_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+// Read-only mount options that never replay a journal or log.
+std::string probe_options(Family f) {
+  switch (f) {
+    case Family::ext: return "ro,noload,nosuid,nodev,noexec";
+    case Family::xfs: return "ro,norecovery,nosuid,nodev,noexec";
+    case Family::btrfs: return "ro,rescue=nologreplay,nosuid,nodev,noexec";
+    default: return "";
+  }
+}
+
+std::optional<std::string> read_small(sys::Sys& sys, const std::string& path) {
+  auto r = sys.read_file(path, kMaxGuestFile + 1);
+  if (!r.ok() || r.value.size() > kMaxGuestFile) return std::nullopt;
+  return std::move(r.value);
+}
+
+bool listed(sys::Sys& sys, const std::string& dir, const std::string& name) {
+  auto l = sys.list_dir(dir);
+  if (!l.ok()) return false;
+  for (const auto& e : l.value)
+    if (e.name == name) return true;
+  return false;
+}
+
+// Mounts `v` read-only (a child `mount`, with a timeout), looks for a guest root there,
+// unmounts. Returns the guest when found.
+std::optional<GuestRoot> probe_guest(sys::Sys& sys, Supervisor& sup, const Volume& v, DisksContext& ctx) {
+  const Family f = family_of(v.type);
+  const std::string opts = probe_options(f);
+  if (opts.empty() || ctx.tools.mount.empty()) return std::nullopt;
+  if (v.ext && v.ext->primary_damaged) return std::nullopt;  // the kernel would refuse it anyway
+  const std::string dir = probe_dir(ctx.probe_base, v.name);
+  if (auto st = sys.mkdir_p(dir, 0700); !st.ok()) {
+    ctx.problems.push_back(dir + ": " + sys::error_text(st.err));
+    return std::nullopt;
+  }
+  RunSpec rs;
+  rs.argv = {ctx.tools.mount, "-t", v.type, "-o", opts, v.path, dir};
+  rs.timeout_ms = ctx.probe_mount_timeout_ms;
+  rs.capture = Capture::string;
+  rs.capture_limit = 4096;
+  RunResult rr = sup.run(rs);
+  if (!rr.ok()) {
+    // A probe mount that timed out may still complete later: the device cannot be trusted
+    // to be unmounted, so it is not checked.
+    if (rr.timed_out()) {
+      ctx.busy[v.name] = "the read-only probe mount timed out";
+      // The mount may still be in the kernel: PID 1 leaves this disk alone from now on.
+      ctx.stuck[v.disk] = "probe mount timed out";
+      if (ctx.guard) ctx.guard->forget(ctx.dev_dir + "/" + v.disk);
+      ctx.problems.push_back(v.name + ": the read-only probe mount timed out; the disk is left read-only");
+    }
+    return std::nullopt;
+  }
+  std::optional<GuestRoot> g;
+  const bool has_fstab = sys.exists(dir + "/etc/fstab");
+  const bool has_os = sys.exists(dir + "/etc/os-release") || sys.exists(dir + "/usr/lib/os-release") ||
+                      listed(sys, dir + "/etc", "os-release");
+  if (has_fstab && has_os) {
+    GuestRoot gr;
+    gr.volume = v.name;
+    auto os = read_small(sys, dir + "/etc/os-release");
+    if (!os) os = read_small(sys, dir + "/usr/lib/os-release");  // absolute symlink, or only there
+    if (os) gr.os = parse_os_release(*os);
+    gr.pretty_name = pretty_name(gr.os);
+    if (auto fstab = read_small(sys, dir + "/etc/fstab")) {
+      FstabParse fp = parse_fstab(*fstab);
+      gr.fstab = std::move(fp.entries);
+      for (const auto& e : fp.errors) ctx.problems.push_back(v.name + ": /etc/fstab: " + e.field + ": " + e.message);
+    } else {
+      ctx.problems.push_back(v.name + ": /etc/fstab: unreadable or larger than 64 KiB");
+    }
+    g = std::move(gr);
+  }
+  auto st = sys.umount2(dir, 0);
+  if (!st.ok()) {
+    auto lazy = sys.umount2(dir, MNT_DETACH);
+    ctx.busy[v.name] = strformat("the probe mount could not be undone (umount: %s%s)", sys::error_text(st.err),
+                                 lazy.ok() ? ", detached lazily" : "");
+    ctx.problems.push_back(v.name + ": " + ctx.busy[v.name]);
+  }
+  return g;
+}
+
+std::string join(const std::vector<std::string>& parts, const char* sep) {
+  std::string s;
+  for (const auto& p : parts) s += (s.empty() ? "" : sep) + p;
+  return s;
+}
+
+const char* kind_name(CmdResult::Kind k) {
+  switch (k) {
+    case CmdResult::Kind::exited: return "exited";
+    case CmdResult::Kind::signaled: return "signaled";
+    case CmdResult::Kind::timed_out: return "timed-out";
+    case CmdResult::Kind::spawn_failed: return "spawn-failed";
+    case CmdResult::Kind::cancelled: return "cancelled";
+    default: return "lost";
+  }
+}
+
+}  // namespace
+
+std::string scan_summary(const Scan& scan) {
+  std::map<std::string, int> types;
+  for (const auto& v : scan.volumes) types[v.type.empty() ? "empty" : v.type]++;
+  std::string s = strformat("%zu disk%s, %zu volume%s", scan.disks.size(), scan.disks.size() == 1 ? "" : "s",
+                            scan.volumes.size(), scan.volumes.size() == 1 ? "" : "s");
+  if (!types.empty()) {
+    std::vector<std::string> parts;
+    for (const auto& [t, n] : types) parts.push_back(strformat("%d %s", n, t.c_str()));
+    s += " (" + join(parts, ", ") + ")";
+  }
+  return s;
+}
+
+std::string fsck_summary(const std::vector<FsckProgram>& jobs) {
+  static const FsckState order[] = {FsckState::clean,         FsckState::errors_found, FsckState::repaired,
+                                    FsckState::repair_failed, FsckState::timed_out,    FsckState::skipped};
+  std::vector<std::string> parts;
+  for (FsckState s : order) {
+    std::size_t n = 0;
+    for (const auto& j : jobs) n += j.outcome().state == s ? 1 : 0;
+    if (n) parts.push_back(strformat("%zu %s", n, to_string(s)));
+  }
+  return parts.empty() ? "nothing" : join(parts, ", ");
+}
+
+void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext& step, const BootOptions& opts,
+                  DisksContext& ctx) {
+  // Policy first: the fsck step needs it even if the scan finds nothing.
+  Cmdline cmdline;
+  if (auto text = sys.read_file(ctx.proc_cmdline, 64 * 1024); text.ok()) cmdline = parse_cmdline(text.value);
+  else ctx.problems.push_back(ctx.proc_cmdline + ": " + sys::error_text(text.err));
+  auto parsed = parse_disks_options(cmdline, opts.fsck);
+  ctx.options = parsed.options;
+  steps.report_errors(parsed.errors);
+
+  ctx.tools.e2fsck = find_tool(sys, "e2fsck");
+  ctx.tools.xfs_repair = find_tool(sys, "xfs_repair");
+  ctx.tools.fsck_vfat = find_tool(sys, "fsck.vfat");
+  if (ctx.tools.fsck_vfat.empty()) ctx.tools.fsck_vfat = find_tool(sys, "fsck.fat");
+  ctx.tools.btrfs = find_tool(sys, "btrfs");
+  ctx.tools.mount = find_tool(sys, "mount");
+  ctx.tools.umount = find_tool(sys, "umount");
+  for (const char* t : {"vgchange", "mdadm", "cryptsetup", "swapon"}) ctx.hint_tools[t] = !find_tool(sys, t).empty();
+
+  if (!ctx.probers) ctx.probers = default_probers(sys);
+  ctx.scan = scan_disks(sys, *ctx.probers, ctx.sys_block, ctx.dev_dir);
+  ctx.scanned = true;
+  for (const auto& p : ctx.scan.problems) ctx.problems.push_back(p);
+
+  std::vector<VolumeIds> ids;
+  for (const auto& v : ctx.scan.volumes) ids.push_back(VolumeIds{v.name, v.uuid, v.label});
+  steps.report_errors(unmatched_overrides(ctx.options, ids));
+
+  if (ctx.scan.disks.empty()) {
+    steps.status().set_section("disks", disks_json(ctx));
+    std::string why = "no guest disks";
+    if (ctx.scan.metadata_drives) why += strformat(" (%zu metadata drive%s left out)", ctx.scan.metadata_drives,
+                                                   ctx.scan.metadata_drives == 1 ? "" : "s");
+    return step.skip(why);
+  }
+
+  // From here on nothing may write to a guest disk: the kernel refuses it.
+  if (ctx.protect_disks) {
+    ctx.guard = std::make_unique<ReadOnlyGuard>(sys);
+    std::string p = ctx.guard->protect(ctx.scan.disks);
+    if (!p.empty()) ctx.problems.push_back("read-only protection: " + p);
+  }
+
+  // Filesystems already mounted (not at boot, but `rescue` may run later) are not probed.
+  std::vector<MountInfo> mounts;
+  if (auto mi = sys.read_file(ctx.mountinfo, 1 << 20); mi.ok()) mounts = parse_mountinfo(mi.value);
+
+  for (const auto& v : ctx.scan.volumes) {
+    if (mounted_at(mounts, v.major, v.minor)) continue;
+    if (ctx.guard && !ctx.guard->is_protected(ctx.dev_dir + "/" + v.disk)) continue;  // never mount what could be written
+    if (ctx.stuck.count(v.disk)) continue;
+    if (auto g = probe_guest(sys, sup, v, ctx)) ctx.guests.push_back(std::move(*g));
+  }
+  for (auto& g : ctx.guests) {
+    g.matches.clear();
+    for (const auto& e : g.fstab) g.matches.push_back(resolve_spec(e.spec, ctx.scan.volumes));
+  }
+
+  // Stacked devices: tell the admin what to run.
+  for (const auto& v : ctx.scan.volumes) {
+    Hint h = hint_for(v.type, v.path);
+    if (h.command.empty() || family_of(v.type) == Family::swap) continue;
+    const bool have = ctx.hint_tools.count(h.tool) && ctx.hint_tools.at(h.tool);
+    steps.report_error(Error{"disks", v.name, h.what + ": " + h.command + (have ? "" : " (" + h.tool + " is not in this image)"),
+                             Severity::warning});
+  }
+
+  std::string detail = scan_summary(ctx.scan);
+  if (!ctx.guests.empty()) {
+    const auto& g = ctx.guests.front();
+    detail += "; guest " + (g.pretty_name.empty() ? std::string("(no PRETTY_NAME)") : g.pretty_name) + " on " + g.volume;
+    if (ctx.guests.size() > 1) detail += strformat(" (+%zu more)", ctx.guests.size() - 1);
+  } else {
+    detail += "; no guest root found";
+  }
+  if (!ctx.problems.empty()) detail += strformat("; %zu problem%s (status.json)", ctx.problems.size(), ctx.problems.size() == 1 ? "" : "s");
+  steps.status().set_section("disks", disks_json(ctx));
+  step.note(detail);
+}
+
+void check_filesystems(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step,
+                       DisksContext& ctx) {
+  struct Restore {  // every disk gets its read-only state back, whatever happens
+    DisksContext& c;
+    ~Restore() {
+      if (c.guard) {
+        std::string p = c.guard->restore_all();
+        if (!p.empty()) {
+          try {
+            c.problems.push_back("restoring read-only state: " + p);
+          } catch (...) {
+          }
+        }
+      }
+    }
+  } restore{ctx};
+  if (!ctx.scanned) return step.skip("no disk scan");
+  if (ctx.scan.volumes.empty()) return step.skip("no guest filesystems");
+  const std::int64_t t0 = sys.monotonic_ms();
+  if (auto st = sys.mkdir_p(ctx.fsck_dir, 0700); !st.ok()) ctx.problems.push_back(ctx.fsck_dir + ": " + sys::error_text(st.err));
+
+  ctx.jobs.clear();
+  std::vector<JobKey> keys;
+  for (const auto& v : ctx.scan.volumes) {
+    FsckInput in;
+    in.name = v.name;
+    in.device = v.path;
+    in.type = v.type;
+    ModeChoice mc = resolve_mode(ctx.options, VolumeIds{v.name, v.uuid, v.label});
+    in.mode = mc.mode;
+    in.mode_source = mc.source;
+    in.xfs_zero_log = ctx.options.xfs_zero_log;
+    in.timeout_s = ctx.options.timeout_s;
+    in.replay_dir = probe_dir(ctx.probe_base, v.name);
+    in.log_path = ctx.fsck_dir + "/" + probe_dir("", v.name).substr(1) + ".log";
+    ctx.jobs.emplace_back(std::move(in), ctx.tools);
+    keys.push_back(JobKey{v.disk, v.partno});
+  }
+  std::vector<Lane> lanes = plan_lanes(keys);
+  ctx.lanes = lanes.size();
+
+  // Disks with repair work become writable again; the others stay read-only.
+  if (ctx.guard) {
+    for (const auto& lane : lanes) {
+      bool repair = false;
+      for (std::size_t j : lane.jobs) {
+        const Volume& v = ctx.scan.volumes[j];
+        const Family f = family_of(v.type);
+        const bool has_checker = f == Family::ext || f == Family::xfs || f == Family::vfat;
+        repair = repair || (ctx.jobs[j].input().mode == FsckMode::repair && has_checker && !ctx.busy.count(v.name));
+      }
+      if (!repair) continue;
+      std::string p = ctx.guard->restore(ctx.dev_dir + "/" + lane.disk);
+      if (!p.empty()) ctx.problems.push_back("cannot make writable for repair: " + p);
+    }
+  }
+
+  struct LaneState {
+    std::size_t pos = 0;
+    bool started = false;
+    std::int64_t deadline = 0;
+  };
+  std::vector<LaneState> ls(lanes.size());
+  const std::int64_t budget_ms = ctx.options.timeout_s * 1000;
+  const std::vector<std::string>& markers = fsck_markers();
+  const std::vector<std::string> env = sys::base_environment();
+
+  std::vector<std::string> log_problems;  // fsck logs that could not be written
+  auto job_done = [&](std::size_t j) {
+    FsckOutcome& o = ctx.jobs[j].outcome();
+    o.ended_ms = sys.monotonic_ms();
+    const Volume& v = ctx.scan.volumes[j];
+    log.line("fsck: " + outcome_line(v.name, v.type, o));
+    if (o.state != FsckState::skipped || !o.commands.empty()) {
+      std::string tail = "### lifeboat: result: " + outcome_line(v.name, v.type, o) + "\n";
+      auto fd = sys.open(o.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+      bool ok = fd.ok();
+      if (ok) {
+        ok = sys.write_all(fd.value, tail).ok();
+        ok = sys.close(fd.value).ok() && ok;
+      }
+      if (!ok) log_problems.push_back(o.log_path);
+    }
+  };
+
+  ParallelHooks hooks;
+  hooks.next = [&](std::size_t lane, const CmdResult* last) -> std::optional<Launch> {
+    LaneState& st = ls[lane];
+    const Lane& L = lanes[lane];
+    if (last && last->abandoned && !ctx.stuck.count(L.disk)) {
+      // A killed child still stuck in the kernel holds the disk: PID 1 must not open it
+      // again (the open would wait for it), so it stays read-only and gets no more work.
+      ctx.stuck[L.disk] = last->kind == CmdResult::Kind::timed_out ? "timed out" : "cancelled";
+      if (ctx.guard) ctx.guard->forget(ctx.dev_dir + "/" + L.disk);
+      ctx.problems.push_back(strformat("%s: a killed checker did not exit (stuck in the kernel); the disk is left "
+                                       "read-only: blockdev --setrw %s/%s once it is gone",
+                                       L.disk.c_str(), ctx.dev_dir.c_str(), L.disk.c_str()));
+    }
+    while (st.pos < L.jobs.size()) {
+      const std::size_t j = L.jobs[st.pos];
+      FsckProgram& prog = ctx.jobs[j];
+      const Volume& v = ctx.scan.volumes[j];
+      const std::int64_t now = sys.monotonic_ms();
+      if (!st.started) {
+        st.started = true;
+        st.deadline = now + budget_ms;
+        prog.outcome().started_ms = now;
+        last = nullptr;
+        if (auto b = ctx.busy.find(v.name); b != ctx.busy.end() && prog.input().mode != FsckMode::off)
+          prog.end(FsckState::skipped, b->second);
+      }
+      FsckStep s = prog.next(last);
+      last = nullptr;
+      if (!s.done && s.needs_unmounted) {
+        auto mi = sys.read_file(ctx.mountinfo, 1 << 20);
+        if (!mi.ok()) {
+          prog.end(FsckState::skipped, ctx.mountinfo + ": " + sys::error_text(mi.err) + ": cannot prove it is unmounted");
+          s.done = true;
+        } else if (auto where = mounted_at(parse_mountinfo(mi.value), v.major, v.minor)) {
+          prog.mounted(*where);
+          s.done = true;
+        }
+      }
+      if (!s.done && ctx.stuck.count(L.disk)) {  // a later partition of the same disk
+        prog.end(FsckState::skipped, "not checked: a killed checker that did not exit holds the disk");
+        s.done = true;
+      }
+      if (!s.done && now >= st.deadline) {
+        prog.end(FsckState::timed_out, strformat("time budget of %lld s used up", static_cast<long long>(ctx.options.timeout_s)));
+        s.done = true;
+      }
+      if (s.done) {
+        job_done(j);
+        ++st.pos;
+        st.started = false;
+        continue;
+      }
+      if (!s.mkdir.empty()) {
+        if (auto md = sys.mkdir_p(s.mkdir, 0700); !md.ok())  // the mount then fails and says so
+          ctx.problems.push_back(s.mkdir + ": " + sys::error_text(md.err));
+      }
+      if (prog.outcome().commands.empty()) {  // first command of this job: a fresh log
+        auto wf = sys.write_file(prog.outcome().log_path,
+                                 strformat("### lifeboat: %s (%s), mode %s (%s)\n", v.path.c_str(), v.type.c_str(),
+                                           to_string(prog.input().mode), prog.input().mode_source.c_str()),
+                                 0600);
+        if (!wf.ok()) log_problems.push_back(prog.outcome().log_path);
+      }
+      Launch l;
+      l.argv = s.argv;
+      l.env = env;
+      l.log_path = prog.outcome().log_path;
+      l.timeout_ms = std::max<std::int64_t>(1, st.deadline - now);
+      l.markers = markers;
+      return l;
+    }
+    return std::nullopt;
+  };
+  hooks.progress = [&](std::size_t lane, std::int64_t now) {
+    const LaneState& st = ls[lane];
+    const Lane& L = lanes[lane];
+    if (st.pos >= L.jobs.size()) return;
+    const std::size_t j = L.jobs[st.pos];
+    const FsckProgram& prog = ctx.jobs[j];
+    const long long secs = (now - prog.outcome().started_ms + 500) / 1000;
+    log.line(strformat("fsck: %s: still %s (%lld s)", ctx.scan.volumes[j].name.c_str(),
+                       prog.input().mode == FsckMode::repair ? "repairing" : "checking", secs));
+  };
+  hooks.on_signal = [&](int signo) {
+    ShutdownKind k = shutdown_for_signal(signo);
+    if (k == ShutdownKind::none) return false;
+    log.info("signal %d: %s requested: stopping the filesystem checks", signo, to_string(k));
+    sup.request_shutdown(k);  // acted on when the boot returns to the supervisor's loop
+    return true;
+  };
+
+  ctx.stats = run_parallel(sys, lanes.size(), hooks, ctx.parallel);
+  if (!log_problems.empty() || ctx.stats.log_errors)
+    ctx.problems.push_back(strformat("fsck logs: %zu write(s) failed (first: %s)", log_problems.size() + ctx.stats.log_errors,
+                                     log_problems.empty() ? "in the runner" : log_problems.front().c_str()));
+  ctx.checked = true;
+  ctx.fsck_ms = sys.monotonic_ms() - t0;
+  // Jobs a broken lane never finished (out of memory in the runner) still get a state.
+  for (std::size_t j = 0; j < ctx.jobs.size(); ++j) {
+    if (ctx.jobs[j].done()) continue;
+    ctx.jobs[j].end(FsckState::skipped, "not run (internal error)");
+    job_done(j);
+  }
+  std::string p = ctx.guard ? ctx.guard->restore_all() : "";
+  if (!p.empty()) ctx.problems.push_back("restoring read-only state: " + p);
+  steps.status().set_section("disks", disks_json(ctx));
+  std::string detail = std::string("mode ") + to_string(ctx.options.mode) + ": " + fsck_summary(ctx.jobs);
+  if (ctx.stats.cancelled) detail += "; interrupted by a shutdown request";
+  step.note(detail);
+}
+
+std::string disks_json(const DisksContext& ctx) {
+  json root = json::object();
+  json overrides = json::object();
+  for (const auto& o : ctx.options.overrides) overrides[o.target] = to_string(o.mode);
+  root["policy"] = json{{"mode", to_string(ctx.options.mode)},
+                        {"timeout_s", ctx.options.timeout_s},
+                        {"xfs_zero_log", ctx.options.xfs_zero_log},
+                        {"overrides", overrides}};
+  root["tools"] = json{{"e2fsck", str_or_null(ctx.tools.e2fsck)},   {"xfs_repair", str_or_null(ctx.tools.xfs_repair)},
+                       {"fsck.vfat", str_or_null(ctx.tools.fsck_vfat)}, {"btrfs", str_or_null(ctx.tools.btrfs)},
+                       {"libblkid", have_blkid()},                      {"libext2fs", have_ext2fs()}};
+  json disks = json::array();
+  for (const auto& d : ctx.scan.disks) {
+    json vols = json::array();
+    for (const auto& v : ctx.scan.volumes)
+      if (v.disk == d.name) vols.push_back(v.name);
+    disks.push_back(json{{"name", d.name},
+                         {"path", d.path},
+                         {"major", d.major},
+                         {"minor", d.minor},
+                         {"size_bytes", d.size_bytes},
+                         {"read_only", d.read_only},
+                         {"removable", d.removable},
+                         {"model", str_or_null(d.model)},
+                         {"table", str_or_null(d.table)},
+                         {"table_uuid", str_or_null(d.table_uuid)},
+                         {"problem", str_or_null(d.probe_problem)},
+                         {"volumes", vols}});
+  }
+  root["disks"] = disks;
+
+  json volumes = json::array();
+  for (std::size_t i = 0; i < ctx.scan.volumes.size(); ++i) {
+    const Volume& v = ctx.scan.volumes[i];
+    json j{{"name", v.name},
+           {"path", v.path},
+           {"disk", v.disk},
+           {"partno", v.partno},
+           {"major", v.major},
+           {"minor", v.minor},
+           {"size_bytes", v.size_bytes},
+           {"start_sector", v.start_sector},
+           {"partlabel", str_or_null(v.partlabel)},
+           {"partuuid", str_or_null(v.partuuid)},
+           {"parttype", str_or_null(v.parttype)},
+           {"type", str_or_null(v.type)},
+           {"uuid", str_or_null(v.uuid)},
+           {"label", str_or_null(v.label)},
+           {"usage", str_or_null(v.usage)},
+           {"version", str_or_null(v.version)},
+           {"problem", str_or_null(v.probe_problem)}};
+    if (v.ext) {
+      const ExtState& e = *v.ext;
+      json ej{{"read", e.read}, {"error", str_or_null(e.error)}};
+      if (e.read) {
+        ej["state"] = e.state_name();
+        ej["needs_recovery"] = e.needs_recovery;
+        ej["orphans"] = e.orphans;
+        ej["has_journal"] = e.has_journal;
+        ej["mount_count"] = e.mount_count;
+        ej["max_mount_count"] = e.max_mount_count;
+        ej["last_check_epoch"] = e.last_check;
+        ej["last_check"] = e.last_check ? json(iso_utc(e.last_check)) : json(nullptr);
+        ej["error_count"] = e.error_count;
+        ej["block_size"] = e.block_size;
+        ej["kind"] = e.kind;
+        ej["primary_superblock"] = e.primary_damaged ? "damaged" : "ok";
+        if (e.primary_damaged) ej["backup_block"] = e.backup_block;
+      }
+      j["ext"] = ej;
+    }
+    Hint h = hint_for(v.type, v.path);
+    if (!h.what.empty()) {
+      bool have = !h.tool.empty() && ctx.hint_tools.count(h.tool) && ctx.hint_tools.at(h.tool);
+      j["hint"] = json{{"what", h.what}, {"command", str_or_null(h.command)}, {"tool_in_image", have}};
+    }
+    json fst = json::array();
+    for (const auto& g : ctx.guests)
+      for (std::size_t k = 0; k < g.fstab.size() && k < g.matches.size(); ++k)
+        if (g.matches[k].volume && *g.matches[k].volume == v.name)
+          fst.push_back(json{{"guest", g.volume}, {"mountpoint", g.fstab[k].mountpoint}, {"spec", g.fstab[k].spec},
+                             {"type", g.fstab[k].type}});
+    j["fstab"] = fst;
+    if (i < ctx.jobs.size()) {
+      const FsckOutcome& o = ctx.jobs[i].outcome();
+      json cmds = json::array();
+      for (const auto& c : o.commands)
+        cmds.push_back(json{{"argv", c.argv}, {"purpose", c.purpose}, {"result", kind_name(c.kind)}, {"code", c.code},
+                            {"duration_ms", c.duration_ms}});
+      j["fsck"] = json{{"state", to_string(o.state)},
+                       {"mode", to_string(o.mode)},
+                       {"mode_from", o.mode_source},
+                       {"reason", str_or_null(o.reason)},
+                       {"notes", o.notes},
+                       {"tool", str_or_null(o.tool)},
+                       {"argv", o.argv},
+                       {"exit_code", o.exit_code >= 0 ? json(o.exit_code) : json(nullptr)},
+                       {"log", o.commands.empty() ? json(nullptr) : json(o.log_path)},
+                       {"started_ms", o.started_ms},
+                       {"ended_ms", o.ended_ms},
+                       {"duration_ms", o.ended_ms - o.started_ms},
+                       {"commands", cmds}};
+    }
+    volumes.push_back(std::move(j));
+  }
+  root["volumes"] = volumes;
+
+  json guests = json::array();
+  for (const auto& g : ctx.guests) {
+    json entries = json::array();
+    for (std::size_t k = 0; k < g.fstab.size(); ++k) {
+      const FstabEntry& e = g.fstab[k];
+      const SpecMatch* m = k < g.matches.size() ? &g.matches[k] : nullptr;
+      entries.push_back(json{{"line", e.line},
+                             {"spec", e.spec},
+                             {"mountpoint", e.mountpoint},
+                             {"type", e.type},
+                             {"options", e.options},
+                             {"passno", e.passno},
+                             {"volume", m && m->volume ? json(*m->volume) : json(nullptr)},
+                             {"note", m ? str_or_null(m->note) : json(nullptr)}});
+    }
+    auto get = [&](const char* k) { auto it = g.os.find(k); return it == g.os.end() ? json(nullptr) : json(it->second); };
+    guests.push_back(json{{"volume", g.volume},
+                          {"pretty_name", str_or_null(g.pretty_name)},
+                          {"id", get("ID")},
+                          {"version_id", get("VERSION_ID")},
+                          {"fstab", entries}});
+  }
+  root["guests"] = guests;
+  root["problems"] = ctx.problems;
+  root["metadata_drives_left_out"] = ctx.scan.metadata_drives;
+  if (ctx.checked) {
+    root["fsck_ms"] = ctx.fsck_ms;
+    root["parallel"] = json{{"lanes", ctx.lanes}, {"max_running", ctx.stats.max_running}, {"commands", ctx.stats.commands}};
+  }
+  return root.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace lifeboat::disks

@@ -1,0 +1,303 @@
+#include "guest/ops.h"
+
+#include <fcntl.h>
+#include <sys/mount.h>
+#include <sys/random.h>
+#include <sys/sysmacros.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/text.h"
+#include "disks/guest.h"
+#include "disks/probe.h"
+#include "disks/probe.h"
+
+namespace lifeboat::guest {
+
+namespace {
+
+std::vector<disks::MountInfo> mountinfo(sys::Sys& sys) {
+  auto text = sys.read_file("/proc/self/mountinfo", 4 << 20);
+  if (!text.ok()) return {};
+  return disks::parse_mountinfo(text.value);
+}
+
+bool device_numbers(const std::string& dev, unsigned& major_, unsigned& minor_) {
+  struct stat st {};
+  if (::stat(dev.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return false;
+  major_ = major(st.st_rdev);
+  minor_ = minor(st.st_rdev);
+  return true;
+}
+
+const char* const kProbeDir = "/run/lifeboat/rescue-probe";
+
+}  // namespace
+
+std::vector<disks::Volume> scan_volumes(sys::Sys& sys, Report& r) {
+  auto probers = disks::default_probers(sys);
+  auto scan = disks::scan_disks(sys, probers);
+  for (const auto& p : scan.problems) r.err += "rescue: disks: " + p + "\n";
+  return scan.volumes;
+}
+
+bool mount_is_rw(sys::Sys& sys, const std::string& path) {
+  auto text = sys.read_file("/proc/self/mounts", 4 << 20);
+  if (!text.ok()) return false;
+  bool rw = false;
+  for (auto line : split_lines(text.value)) {
+    auto f = split_ws(line);
+    if (f.size() >= 4 && f[1] == path) rw = f[3].substr(0, 3) == "rw," || f[3] == "rw";  // the last one wins
+  }
+  return rw;
+}
+
+bool is_mount_point(sys::Sys& sys, const std::string& path) {
+  for (const auto& m : mountinfo(sys))
+    if (m.mountpoint == path) return true;
+  return false;
+}
+
+bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& target, std::string type,
+                  bool rw, unsigned long extra_flags, const std::string& data, Report& r) {
+  unsigned maj = 0, min = 0;
+  if (!device_numbers(dev, maj, min)) {
+    r.err += "rescue: mount: " + dev + ": not a block device\n";
+    return false;
+  }
+  auto mounts = mountinfo(sys);
+  if (auto at = disks::mounted_at(mounts, maj, min)) {
+    if (rw) {
+      r.err += "rescue: mount: " + dev + " is already mounted at " + *at +
+               ": refusing to mount it read-write a second time (rescue umount first)\n";
+      return false;
+    }
+    if (*at == target) {
+      r.out += "rescue: mount: " + dev + " already mounted at " + target + "\n";
+      return true;
+    }
+  }
+  if (auto st = sys.mkdir_p(target, 0755); !st.ok()) {
+    r.err += strformat("rescue: mount: mkdir %s: %s\n", target.c_str(), sys::error_text(st.err));
+    return false;
+  }
+  std::vector<std::string> types;
+  if (!type.empty() && type != "auto") types.push_back(type);
+  else types = {"ext4", "xfs", "btrfs", "vfat", "ext3", "ext2"};
+  unsigned long flags = extra_flags | (rw ? 0 : MS_RDONLY);
+  int last = 0;
+  for (const auto& t : types) {
+    // Read-only means read-only: no journal replay (a `ro` ext4/xfs mount would write it).
+    std::string opts = data;
+    if (!rw) {
+      auto fam = disks::family_of(t);
+      const char* no_replay = fam == disks::Family::ext && t != "ext2" ? "noload"
+                              : fam == disks::Family::xfs              ? "norecovery"
+                                                                       : "";
+      if (*no_replay) opts = opts.empty() ? no_replay : opts + "," + no_replay;
+    }
+    auto st = sys.mount(dev, target, t, flags, opts);
+    if (!st.ok() && st.err == EINVAL && opts != data) st = sys.mount(dev, target, t, flags, data);
+    if (!st.ok() && st.err == EINVAL && !data.empty()) st = sys.mount(dev, target, t, flags, "");
+    if (st.ok()) {
+      r.out += strformat("rescue: mounted %s (%s) at %s %s\n", dev.c_str(), t.c_str(), target.c_str(),
+                         rw ? "read-write" : "read-only");
+      return true;
+    }
+    last = st.err;
+  }
+  r.err += strformat("rescue: mount: %s at %s: %s\n", dev.c_str(), target.c_str(), sys::error_text(last));
+  return false;
+}
+
+std::string find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& volumes, Report& r) {
+  auto mounts = mountinfo(sys);
+  for (const auto& v : volumes) {
+    auto fam = disks::family_of(v.type);
+    if (fam != disks::Family::ext && fam != disks::Family::xfs && fam != disks::Family::btrfs &&
+        fam != disks::Family::other)
+      continue;
+    // Mounted already (e.g. /mnt/guest): look there.
+    std::string dir;
+    if (auto at = disks::mounted_at(mounts, v.major, v.minor)) {
+      dir = *at;
+    } else {
+      dir = std::string(kProbeDir) + "/" + v.name;
+      if (!sys.mkdir_p(dir, 0700).ok()) continue;
+      std::string opts = fam == disks::Family::ext ? "noload" : fam == disks::Family::xfs ? "norecovery" : "";
+      // Even `ro,noload` lets ext4 process an orphan list (a write): the device itself is
+      // made read-only while it is probed, as the boot's disks step does.
+      disks::ReadOnlyGuard guard(sys);
+      disks::Disk dev;
+      dev.path = v.path;
+      if (auto problem = guard.protect({dev}); !problem.empty()) continue;  // never probe unguarded
+      auto st = sys.mount(v.path, dir, v.type, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
+      if (!st.ok()) continue;
+      bool found = sys.exists(dir + "/etc/os-release") && sys.exists(dir + "/etc/fstab");
+      if (auto um = sys.umount2(dir, 0); !um.ok()) {
+        r.err += strformat("rescue: cannot unmount probe %s: %s\n", dir.c_str(), sys::error_text(um.err));
+        (void)sys.umount2(dir, MNT_DETACH);
+      }
+      if (found) return v.path;
+      continue;
+    }
+    bool found = sys.exists(dir + "/etc/os-release") && sys.exists(dir + "/etc/fstab");
+    if (found) return v.path;
+  }
+  r.err += "rescue: no guest root found (a filesystem with /etc/os-release and /etc/fstab)\n";
+  return "";
+}
+
+bool mount_guest(sys::Sys& sys, bool rw, std::vector<std::string>& mounted, Report& r) {
+  const std::string root = kGuestRoot;
+  if (is_mount_point(sys, root)) {
+    if (rw && !mount_is_rw(sys, root)) {
+      // Mounted read-only without journal replay: a remount would write without the
+      // journal. Unmount and mount again is the caller's choice.
+      r.err += "rescue: the guest is mounted read-only at " + root + ": 'rescue umount' first\n";
+      return false;
+    }
+    r.out += "rescue: guest already mounted at " + root + "\n";
+    return true;
+  }
+  auto volumes = scan_volumes(sys, r);
+  std::string dev = find_guest_root(sys, volumes, r);
+  if (dev.empty()) return false;
+  std::string type;
+  for (const auto& v : volumes)
+    if (v.path == dev) type = v.type;
+  if (!mount_device(sys, dev, root, type, rw, 0, "", r)) return false;
+  mounted.push_back(root);
+  auto fstab_text = sys.read_file(root + "/etc/fstab");
+  if (!fstab_text.ok()) {
+    r.err += strformat("rescue: %s/etc/fstab: %s\n", root.c_str(), sys::error_text(fstab_text.err));
+    return true;
+  }
+  auto fstab = disks::parse_fstab(fstab_text.value);
+  for (const auto& e : fstab.errors) r.err += "rescue: guest fstab: " + e.field + ": " + e.message + "\n";
+  for (const auto& m : plan_guest_mounts(fstab.entries, volumes, root)) {
+    if (!m.skip.empty()) {
+      r.out += "rescue: guest fstab: " + m.mountpoint + " (" + m.spec + "): skipped: " + m.skip + "\n";
+      continue;
+    }
+    if (mount_device(sys, m.device, m.target, m.type, rw, m.flags, m.data, r)) mounted.push_back(m.target);
+  }
+  return true;
+}
+
+bool unmount_targets(sys::Sys& sys, const std::vector<std::string>& targets, Report& r) {
+  bool ok = true;
+  sys.sync();
+  for (auto it = targets.rbegin(); it != targets.rend(); ++it) {
+    auto st = sys.umount2(*it, 0);
+    if (st.ok()) continue;
+    if (st.err == EINVAL || st.err == ENOENT) continue;  // not mounted (any more)
+    ok = false;
+    auto ro = sys.mount("", *it, "", MS_REMOUNT | MS_RDONLY, "");
+    r.err += strformat("rescue: umount %s: %s%s\n", it->c_str(), sys::error_text(st.err),
+                       ro.ok() ? " (remounted read-only)" : "");
+  }
+  return ok;
+}
+
+bool unmount_under(sys::Sys& sys, const std::string& prefix, Report& r) {
+  auto order = unmount_order(mountinfo(sys), prefix);
+  if (order.empty()) return true;
+  sys.sync();
+  bool ok = true;
+  for (const auto& mp : order) {
+    auto st = sys.umount2(mp, 0);
+    if (st.ok()) {
+      r.out += "rescue: unmounted " + mp + "\n";
+      continue;
+    }
+    if (st.err == EINVAL) continue;  // gone with a parent already
+    ok = false;
+    auto ro = sys.mount("", mp, "", MS_REMOUNT | MS_RDONLY, "");
+    r.err += strformat("rescue: umount %s: %s%s\n", mp.c_str(), sys::error_text(st.err),
+                       ro.ok() ? " (remounted read-only)" : "");
+  }
+  return ok;
+}
+
+bool replace_file(const std::string& path, const std::string& content, mode_t mode, uid_t uid, gid_t gid,
+                  std::string& error) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISREG(st.st_mode)) {
+      error = path + ": not a regular file (refusing to replace it)";
+      return false;
+    }
+    mode = st.st_mode & 07777;
+    uid = st.st_uid;
+    gid = st.st_gid;
+  } else if (errno != ENOENT) {
+    error = path + ": " + sys::error_text(errno);
+    return false;
+  }
+  auto slash = path.rfind('/');
+  std::string dir = slash == 0 ? "/" : path.substr(0, slash);
+  std::string tmp = path + ".rescue-tmp";
+  (void)::unlink(tmp.c_str());
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) {
+    error = tmp + ": " + sys::error_text(errno);
+    return false;
+  }
+  auto fail = [&](const std::string& what) {
+    error = tmp + ": " + what + ": " + sys::error_text(errno);
+    ::close(fd);
+    (void)::unlink(tmp.c_str());
+    return false;
+  };
+  if (::fchown(fd, uid, gid) != 0) return fail("chown");
+  if (::fchmod(fd, mode) != 0) return fail("chmod");
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0) return fail("fsync");
+  if (::close(fd) != 0) {
+    error = tmp + ": close: " + sys::error_text(errno);
+    (void)::unlink(tmp.c_str());
+    return false;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    error = path + ": rename: " + sys::error_text(errno);
+    (void)::unlink(tmp.c_str());
+    return false;
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0) {
+    if (::fsync(dfd) != 0) {
+      error = dir + ": fsync: " + sys::error_text(errno);
+      ::close(dfd);
+      return false;
+    }
+    ::close(dfd);
+  }
+  return true;
+}
+
+bool random_bytes(std::size_t n, std::string& out) {
+  out.assign(n, '\0');
+  std::size_t done = 0;
+  while (done < n) {
+    ssize_t got = ::getrandom(out.data() + done, n - done, 0);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(got);
+  }
+  return true;
+}
+
+}  // namespace lifeboat::guest

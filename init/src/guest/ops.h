@@ -1,0 +1,55 @@
+#pragma once
+// The rescue toolkit's effects on guest filesystems: finding and mounting the guest,
+// unmounting everything under /mnt, files written atomically with owner and mode kept.
+// Nothing here writes to a guest disk unless its caller asked for rw.
+#include <string>
+#include <vector>
+
+#include "disks/model.h"
+#include "guest/plan.h"
+#include "sys/sys.h"
+
+namespace lifeboat::guest {
+
+struct Report {  // what happened, for the console
+  std::string out, err;
+};
+
+// Scans block devices (libblkid when built in).
+std::vector<disks::Volume> scan_volumes(sys::Sys& sys, Report& r);
+
+// Mounts `dev` at `target` (creating it). `type` "" tries the usual ones. Refuses rw when the
+// device is already mounted anywhere. Returns false (and explains in r.err) on failure.
+bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& target, std::string type,
+                  bool rw, unsigned long extra_flags, const std::string& data, Report& r);
+
+// Finds the guest root (a filesystem with /etc/os-release and /etc/fstab), probing
+// candidates read-only under /run/lifeboat/rescue-probe. "" when none (r.err says why).
+std::string find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& volumes, Report& r);
+
+// Mounts the guest root at /mnt/guest and its fstab entries below it. Appends every target
+// it mounted to `mounted` (in order). When /mnt/guest is already a mount point it is used
+// as it is; rw on a read-only one fails (no remount: it was mounted without journal
+// replay). Returns false on failure of the root.
+bool mount_guest(sys::Sys& sys, bool rw, std::vector<std::string>& mounted, Report& r);
+
+// Unmounts the given targets in reverse order (remount ro when unmounting fails).
+bool unmount_targets(sys::Sys& sys, const std::vector<std::string>& targets, Report& r);
+// Unmounts everything under `prefix` (latest first). true when nothing is left.
+bool unmount_under(sys::Sys& sys, const std::string& prefix, Report& r);
+
+// Is the topmost mount at `path` read-write (per /proc/self/mounts)?
+bool mount_is_rw(sys::Sys& sys, const std::string& path);
+// Is `path` a mount point (per /proc/self/mountinfo)?
+bool is_mount_point(sys::Sys& sys, const std::string& path);
+
+// Writes `path` atomically: a temp file in the same directory, same mode/owner as the
+// existing file (or `mode`/`uid`/`gid` when new), fsync, rename, fsync of the directory.
+// Refuses to replace a symlink.
+bool replace_file(const std::string& path, const std::string& content, mode_t mode, uid_t uid, gid_t gid,
+                  std::string& error);
+
+// 16 bytes or more from getrandom(2).
+bool random_bytes(std::size_t n, std::string& out);
+
+}  // namespace lifeboat::guest

@@ -1,0 +1,81 @@
+#include <doctest/doctest.h>
+
+#include "cli/rescue.h"
+#include "cli/summary.h"
+#include "cli/toolkit.h"
+#include "fake_sys.h"
+
+using namespace lifeboat;
+
+TEST_CASE("cli: every subcommand has --help") {
+  for (const char* c : {"mount", "umount", "chroot", "passwd", "authorize-key", "firewall-off", "du", "status",
+                        "poweroff", "reboot", "halt"}) {
+    test::FakeSys sys;
+    CliOutput o;
+    CAPTURE(c);
+    CHECK(rescue_main({c, "--help"}, sys, o) == kExitOk);
+    CHECK(o.out.rfind(std::string("usage: rescue ") + c, 0) == 0);
+    CHECK(o.err.empty());
+    CHECK(sys.kills.empty());
+  }
+}
+
+TEST_CASE("cli: usage errors exit 2 without touching anything") {
+  auto run = [](std::vector<std::string> args, std::string& err) {
+    test::FakeSys sys;
+    CliOutput o;
+    int rc = rescue_main(args, sys, o);
+    err = o.err;
+    return rc;
+  };
+  std::string err;
+  CHECK(run({"mount", "--frob"}, err) == kExitUsage);
+  CHECK(err.find("unknown option '--frob'") != std::string::npos);
+  CHECK(run({"mount", "vda1", "vda2"}, err) == kExitUsage);
+  CHECK(run({"mount", "vda1", "--guest"}, err) == kExitUsage);
+  CHECK(run({"mount", "../etc"}, err) == kExitUsage);
+  CHECK(run({"umount", "x"}, err) == kExitUsage);
+  CHECK(run({"passwd", "a", "b"}, err) == kExitUsage);
+  CHECK(run({"passwd", "../x"}, err) == kExitUsage);
+  CHECK(run({"authorize-key"}, err) == kExitUsage);
+  CHECK(run({"authorize-key", "root", "ssh-ed25519 AAAAnotbase64!"}, err) == kExitUsage);
+  CHECK(err.find("not a valid OpenSSH public key") != std::string::npos);
+  CHECK(err.find("AAAAnotbase64") == std::string::npos);  // never echoed
+  CHECK(run({"firewall-off", "now"}, err) == kExitUsage);
+  CHECK(run({"du", "a", "b"}, err) == kExitUsage);
+}
+
+TEST_CASE("cli: du without a mounted guest fails clearly") {
+  test::FakeSys sys;
+  CliOutput o;
+  CHECK(rescue_main({"du"}, sys, o) == kExitFailure);
+  CHECK(o.err.find("rescue mount --guest") != std::string::npos);
+}
+
+TEST_CASE("cli: summary renders what status.json has, leniently") {
+  const std::string doc = R"J({"schema":1,"version":"0.1.0",
+    "network":{"interfaces":[{"name":"eth0","method":"dhcp","addresses":["10.0.2.15/24"]}]},
+    "ssh":{"port":22,"authorized_keys":1,"password":{"set":false},
+           "host_keys":[{"type":"ed25519","fingerprint":"SHA256:abc"}]},
+    "disks":{"volumes":[{"name":"vda1","type":"ext4","fsck":{"state":"clean","exit_code":0}},
+                        {"name":"vda2","type":"swap"}],
+             "guests":[{"volume":"vda1","pretty_name":"Debian GNU/Linux 12 (bookworm)"}]},
+    "errors":[{"source":"x"}]})J";
+  auto s = render_summary(doc);
+  CHECK(s.find("lifeboat rescue system 0.1.0\n") == 0);
+  CHECK(s.find("eth0: 10.0.2.15/24 (dhcp)") != std::string::npos);
+  CHECK(s.find("port 22, 1 authorized key(s), no root password") != std::string::npos);
+  CHECK(s.find("ed25519 SHA256:abc") != std::string::npos);
+  CHECK(s.find("vda1 ext4: fsck clean (exit 0)") != std::string::npos);
+  CHECK(s.find("guest: Debian GNU/Linux 12 (bookworm) on vda1") != std::string::npos);
+  CHECK(s.find("problems: 1") != std::string::npos);
+  CHECK(s.find("rescue chroot") != std::string::npos);
+
+  // Lenient: garbage, wrong types, control characters.
+  CHECK(render_summary("not json").find("commands:") != std::string::npos);
+  auto odd = render_summary(R"({"network":{"interfaces":[{"name":"e\u001b[31m","addresses":"x"}]},"ssh":[],"disks":{"volumes":7}})");
+  CHECK(odd.find("\x1b") == std::string::npos);
+  CHECK(odd.find("no address") != std::string::npos);
+  CHECK(odd.find("ssh:") == std::string::npos);
+  CHECK(odd.find("disks:\n  none found") != std::string::npos);
+}
