@@ -24,5 +24,7 @@ std::string_view path_basename(std::string_view path) noexcept;
 
 // Decimal parse; false on anything but digits (with an optional leading '-').
 bool parse_int(std::string_view s, long long& out) noexcept;
+// ASCII case-insensitive equality (labels, MACs, hex UUIDs).
+bool iequal(std::string_view a, std::string_view b) noexcept;
 
 }  // namespace lifeboat

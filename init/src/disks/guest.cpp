@@ -10,15 +10,6 @@ bool starts_with(std::string_view s, std::string_view p) noexcept {
   return s.size() >= p.size() && s.substr(0, p.size()) == p;
 }
 
-bool iequal(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 // fstab/mountinfo octal escapes: \040 (space), \011 (tab), \012, \134 (backslash).
 std::string unescape_octal(std::string_view s) {
   auto oct = [](char c) { return c >= '0' && c <= '7'; };

@@ -8,15 +8,6 @@ namespace {
 
 constexpr std::string_view kOverridePrefix = "lifeboat.fsck.";
 
-bool iequal(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 Error cmdline_error(const std::string& key, std::string message, Severity sev = Severity::error) {
   return Error{"cmdline", key, std::move(message), sev};
 }

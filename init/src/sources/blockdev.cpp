@@ -16,15 +16,6 @@ namespace lifeboat::src {
 
 namespace {
 
-bool iequal(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 bool metadata_fs_type(std::string_view t) noexcept {
   return t == "iso9660" || t == "vfat" || t == "msdos" || t == "ext2" || t == "ext3" || t == "ext4";
 }
