@@ -53,5 +53,24 @@ class RescueFsckTest(unittest.TestCase):
             self.assertEqual(r.returncode, 0, r.stdout)
 
 
+
+class RescueMountReadOnlyTest(unittest.TestCase):
+    def test_readonly_mount_of_an_orphan_list_writes_nothing(self):
+        # ext4 processes an orphan list even on a ro,noload mount; `rescue mount` (read-only)
+        # must still leave the image byte-identical.
+        from fixtures.disks import disk_copy
+        with tempfile.TemporaryDirectory() as tmp:
+            disk, _ = disk_copy("ext4-orphan", tmp)
+            before = sha256(disk)
+            with VM(disks=[disk], append="lifeboat.fsck=off", name="rescue-mount-ro") as vm:
+                vm.wait_ready(120)
+                out, rc = vm.sh("rescue mount vda && ls /mnt/vda >/dev/null && rescue umount")
+                self.assertEqual(rc, 0, out)
+                self.assertIn("read-only", out)
+                vm.send("poweroff\n")
+                vm.wait_exit(30)
+            self.assertEqual(sha256(disk), before, "a read-only rescue mount wrote to the disk")
+
+
 if __name__ == "__main__":
     unittest.main()

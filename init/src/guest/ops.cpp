@@ -87,6 +87,19 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
   if (!type.empty() && type != "auto") types.push_back(type);
   else types = {"ext4", "xfs", "btrfs", "vfat", "ext3", "ext2"};
   unsigned long flags = extra_flags | (rw ? 0 : MS_RDONLY);
+  // A read-only mount must not write at all (ext4 processes an orphan list even with
+  // ro,noload): the device is read-only while it is mounted; once mounted ro, nothing writes.
+  // (Not when it is mounted already: a second mount shares the live superblock, and a
+  // read-only device would break the other, perhaps read-write, mount.)
+  disks::ReadOnlyGuard guard(sys);
+  if (!rw && !disks::mounted_at(mounts, maj, min)) {
+    disks::Disk d;
+    d.path = dev;
+    if (auto problem = guard.protect({d}); !problem.empty()) {
+      r.err += "rescue: mount: cannot make " + dev + " read-only (" + problem + "): not mounting\n";
+      return false;
+    }
+  }
   int last = 0;
   for (const auto& t : types) {
     // Read-only means read-only: no journal replay (a `ro` ext4/xfs mount would write it).
