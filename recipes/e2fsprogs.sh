@@ -5,7 +5,9 @@ PINS="e2fsprogs"
 DEPS="zig util-linux"
 build() {
   fetch_debian e2fsprogs
-  ./configure --host=x86_64-linux-musl --prefix="$PREFIX" \
+  # --sysconfdir: the programs look for /etc/e2fsck.conf and /etc/mke2fs.conf in the image
+  # (absent: built-in defaults), not under the cache path (which also made builds differ).
+  ./configure --host=x86_64-linux-musl --prefix="$PREFIX" --sysconfdir=/etc \
     --disable-libuuid --disable-libblkid --disable-fsck --disable-elf-shlibs \
     --disable-nls --disable-uuidd --disable-e2initrd-helper --disable-fuse2fs \
     --disable-tdb --disable-debugfs-readline --without-libarchive --disable-imager \
