@@ -8,17 +8,10 @@ import unittest
 import urllib.parse
 
 from fixtures import debian_guest, rescue_guest as rg
-from fixtures.metadata import ssh_keypair
+from fixtures.metadata import crypt_matches, ssh_keypair
 from lifeboat_vm import VM
 
 PASSWORD = "Debian-rescue-pw-9"
-
-
-def crypt_matches(password: str, hashed: str) -> bool:
-    salt = hashed.split("$")[2]
-    r = subprocess.run(["openssl", "passwd", "-6", "-salt", salt, "-stdin"], input=password,
-                       capture_output=True, text=True, check=True)
-    return r.stdout.strip() == hashed
 
 
 def from_tar(tar: str, member: str) -> str:

@@ -12,18 +12,11 @@ import urllib.parse
 
 from fixtures import rescue_guest as rg
 from fixtures.disks import e2fsck_clean
-from fixtures.metadata import ssh_keypair
+from fixtures.metadata import crypt_matches, ssh_keypair
 from lifeboat_vm import VM
 
 PASSWORD = "Rescue-new-pw-42"
 TTY_PASSWORD = "Tty-typed-pw-17"
-
-
-def crypt_matches(password: str, hashed: str) -> bool:
-    salt = hashed.split("$")[2]
-    r = subprocess.run(["openssl", "passwd", "-6", "-salt", salt, "-stdin"], input=password,
-                       capture_output=True, text=True, check=True)
-    return r.stdout.strip() == hashed
 
 
 class RescueGuestTest(unittest.TestCase):
