@@ -1,13 +1,11 @@
-# Kernel: Debian's linux-source-6.1, allnoconfig + kernel-config/lifeboat.config.
-INPUTS="kernel-config/lifeboat.config"
+# Kernel: Debian's linux-source-6.1 (the pinned .deb, fetched into the cache),
+# allnoconfig + kernel-config/lifeboat.config.
+INPUTS="kernel-config/lifeboat.config recipes/lib.sh"
 PINS="linux-source-6.1"
 DEPS=""
 setup_env() { :; }  # host gcc, not the musl toolchain
 build() {
-  local want; want=$(pin linux-source-6.1)
-  local have; have=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null || true)
-  [ "$have" = "$want" ] || die "kernel: linux-source-6.1 $want pinned, $have installed (tools/install-deps; apt-get install linux-source-6.1=$want)"
-  tar xf /usr/src/linux-source-6.1.tar.xz --strip-components=1
+  kernel_source --strip-components=1
   export ARCH=x86_64 KBUILD_BUILD_TIMESTAMP="@${SOURCE_DATE_EPOCH}" KBUILD_BUILD_USER=lifeboat KBUILD_BUILD_HOST=lifeboat
   local frag="$TOP/kernel-config/lifeboat.config"
   KCONFIG_ALLCONFIG= scripts/kconfig/merge_config.sh -n "$frag" >merge.log 2>&1 || { tail -20 merge.log; die "kernel: merge_config failed"; }

@@ -31,13 +31,40 @@ fetch_debian() {
   if [ ! -f "$dir/.done" ]; then
     rm -rf "$dir"; mkdir -p "$dir"
     (cd "$dir" && apt-get source --download-only -qq "$pkg=$ver") ||
-      die "$pkg: apt-get source $pkg=$ver failed (is deb-src enabled? run tools/install-deps)"
+      die "$pkg: apt-get source $pkg=$ver failed: if deb-src is enabled (tools/install-deps), Debian no longer serves this version: run tools/update-pins"
     touch "$dir/.done"
   fi
   local dsc; dsc=$(ls "$dir"/*.dsc)
   rm -rf ./pkg
   dpkg-source --no-check -x "$dsc" ./pkg >/dev/null
   shopt -s dotglob; mv ./pkg/* .; rmdir ./pkg; shopt -u dotglob
+}
+
+# fetch_debian_deb PKG: download the pinned Debian binary package PKG=VERSION into the
+# cache (apt-get download: verified against the archive's Packages index) and print the
+# .deb's path. Whatever version of PKG the host has installed, if any, is never read.
+fetch_debian_deb() {
+  local pkg=$1 ver; ver=$(pin "$pkg")
+  local dir="$CACHE/src/${pkg}_${ver//:/_}"
+  if [ ! -f "$dir/.done" ]; then
+    rm -rf "$dir"; mkdir -p "$dir"
+    (cd "$dir" && apt-get download -qq "$pkg=$ver" >&2) ||
+      die "$pkg: apt-get download $pkg=$ver failed: Debian no longer serves this version? run tools/update-pins"
+    touch "$dir/.done"
+  fi
+  local deb; deb=$(ls "$dir"/*.deb 2>/dev/null | head -1)
+  [ -n "$deb" ] || die "$pkg: no .deb in $dir"
+  printf '%s\n' "$deb"
+}
+
+# kernel_source [TAR ARGS...]: unpack the pinned linux-source-6.1 tarball (from the cached
+# .deb, never /usr/src) into the current directory; extra arguments go to tar (members,
+# --strip-components, --wildcards).
+kernel_source() {
+  local deb; deb=$(fetch_debian_deb linux-source-6.1)
+  local member="./usr/src/linux-source-6.1.tar.xz"
+  dpkg-deb --fsys-tarfile "$deb" | tar -xO "$member" | tar -xJ "$@" ||
+    die "kernel: cannot unpack $member from $deb"
 }
 
 # apply_patches: our own patches for this step, from recipes/patches/<step>/.
