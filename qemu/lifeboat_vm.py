@@ -211,8 +211,17 @@ class VM:
                 self._cond.wait(timeout=min(left, 1.0))
 
     def wait_ready(self, timeout: float = 120) -> float:
-        """Wait for `lifeboat: ready`; return seconds since QEMU started."""
+        """Wait for `lifeboat: ready` (SSH and the consoles are up; disk work may still be
+        running); return seconds since QEMU started."""
         self.expect(r"lifeboat: ready\r?$", timeout)
+        return time.monotonic() - self.started_at
+
+    def wait_disks(self, timeout: float = 600) -> float:
+        """Wait for `lifeboat: disks: done: ...` (detection and checks finished, status.json
+        final); return seconds since QEMU started. Does not move the cursor."""
+        cursor = self._cursor
+        self.expect(r"lifeboat: disks: done: .*$", timeout, since_start=True)
+        self._cursor = max(cursor, self._cursor)
         return time.monotonic() - self.started_at
 
     def send(self, text: str) -> None:

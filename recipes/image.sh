@@ -7,9 +7,9 @@ BUILD_DIR=${LIFEBOAT_BUILD_DIR:-$TOP/build}
 # Disk, network, console and filesystem drivers a rescue system needs on a stock cloud kernel.
 EXT_MODULE_LIST="virtio_pci virtio_blk virtio_scsi virtio_net virtio_rng virtio_console
   sd_mod sr_mod ata_piix ahci nvme e1000 e1000e xfs ext4 vfat isofs btrfs
-  nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet"
+  nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet button evdev"
 # Filesystem modules no device modalias asks for: init loads them at boot.
-EXT_MODULE_PRELOAD="ext4 xfs vfat isofs btrfs nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet"
+EXT_MODULE_PRELOAD="ext4 xfs vfat isofs btrfs nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet button evdev"
 
 build_init() {
   INIT_LOG="$CACHE/work/init-$(printf '%s' "$BUILD_DIR" | sha256sum | cut -c1-12).log"

@@ -3,6 +3,8 @@
 // Multi-call: as PID 1 (whatever argv[0] says: PID 1 must never exit) it boots the rescue
 // system and supervises it forever; under any other PID it is `rescue` (cli/rescue.h).
 #include <sys/reboot.h>
+#include <csignal>
+#include <ctime>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,7 +26,9 @@
 #include "common/text.h"
 #include "common/version.h"
 #include "config/boot_options.h"
-#include "disks/step.h"
+#include "boot/power_button.h"
+#include "disks/worker.h"
+#include "report/services.h"
 #include "report/status.h"
 #include "report/step_runner.h"
 #include "sources/provision.h"
@@ -39,6 +43,29 @@ namespace {
 // Throws std::runtime_error("<what>: <strerror>") for a failed syscall result.
 void check(const sys::Status& st, const char* what) {
   if (!st.ok()) throw std::runtime_error(strformat("%s: %s", what, sys::error_text(st.err)));
+}
+
+// The power button: a press requests the same clean poweroff as `poweroff`.
+void watch_power_buttons(sys::Sys& sys, Log& log, Supervisor& sup, StepContext& s) {
+  std::vector<std::string> names, problems;
+  for (int fd : open_power_buttons(sys, names, problems)) {
+    sup.watch(fd, [&sys, &log, &sup, fd] {
+      char buf[24 * 16];
+      for (;;) {
+        auto n = sys.read(fd, buf, sizeof buf);
+        if (!n.ok() || n.value == 0) return;
+        if (power_key_pressed(std::string_view(buf, n.value))) {
+          log.line("power button pressed: powering off");
+          sup.request_shutdown(ShutdownKind::poweroff);
+        }
+      }
+    });
+  }
+  if (names.empty()) return s.skip(problems.empty() ? "no power button input device" : problems.front());
+  std::string note;
+  for (const auto& n : names) note += (note.empty() ? "" : ", ") + n;
+  if (!problems.empty()) note += "; " + problems.front();
+  s.note(note);
 }
 
 void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptions& opts) {
@@ -80,6 +107,7 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
     if (!skipped.empty()) return s.skip(skipped);
     s.note(stats.summary());
   });
+  steps.run_step("power button", [&](StepContext& s) { watch_power_buttons(sys, log, sup, s); });
   // Provider metadata, the network, SSH (sources/provision.h): each source is read and
   // parsed in its own step; IMDS needs the network; the final merge feeds SSH.
   src::Provision prov;
@@ -90,24 +118,36 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   steps.run_step("metadata imds", [&](StepContext& s) { src::source_imds(sys, steps, s, prov); });
   steps.run_step("metadata", [&](StepContext& s) { src::finish_config(sys, steps, s, prov); });
   steps.run_step("ssh", [&](StepContext& s) { src::start_ssh(sys, sup, log, steps, s, prov); });
-  // Guest disks (disks/step.h): detect and look read-only, then check or repair by policy.
-  disks::DisksContext disks_ctx;
-  steps.run_step("disks", [&](StepContext& s) { disks::detect_disks(sys, sup, steps, s, opts, disks_ctx); });
-  steps.run_step("fsck", [&](StepContext& s) { disks::check_filesystems(sys, sup, log, steps, s, disks_ctx); });
   steps.run_step("consoles", [&](StepContext& s) {
     s.note(register_console_services(sys, sup, opts.console));  // started after `ready`
   });
+  // Guest disks (disks/worker.h): after `ready`, in a child; PID 1 never opens them.
 }
 
+
 // Last resort if anything ever calls std::terminate in PID 1 (whose death panics the
-// kernel): say so, then only reap, forever.
+// kernel): say so, then only reap and honour the shutdown signals (BusyBox meanings, as in
+// supervise/supervisor.h): every process is stopped, filesystems synced and the machine
+// powered off or rebooted. Raw syscalls: nothing here may allocate or throw.
 [[noreturn]] void pid1_terminate() noexcept {
-  static const char msg[] = "lifeboat: fatal: std::terminate in PID 1; only reaping from now on\n";
+  static const char msg[] = "lifeboat: fatal: std::terminate in PID 1; only reaping and shutdown signals from now on\n";
   (void)!::write(2, msg, sizeof msg - 1);
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, nullptr);
+  const struct timespec tick = {1, 0};
   for (;;) {
     while (::waitpid(-1, nullptr, WNOHANG) > 0) {
     }
-    ::sleep(1);
+    const int sig = ::sigtimedwait(&all, nullptr, &tick);
+    const int cmd = sig == SIGUSR2 ? RB_POWER_OFF : sig == SIGUSR1 ? RB_HALT_SYSTEM
+                  : (sig == SIGTERM || sig == SIGINT) ? RB_AUTOBOOT : 0;
+    if (cmd == 0) continue;
+    ::kill(-1, SIGTERM);
+    ::sleep(2);
+    ::kill(-1, SIGKILL);
+    ::sync();
+    ::reboot(cmd);
   }
 }
 
@@ -138,6 +178,7 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
       sup.add_service(ServiceSpec{"shell@console", console_command({"/dev/console", "linux"}, ConsoleMode::shell).spawn, {}});
     steps.run_step("status", [&](StepContext&) {
       status.boot_ms = sys.monotonic_ms();
+      status.set_section("services", services_json(sup.services()));
       check(write_status(sys, run_dir(), status), "write status.json");
       // The summary every login shows: consoles through /etc/profile, SSH through
       // Dropbear's /etc/motd (a link to this file).
@@ -147,9 +188,25 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   } catch (...) {
     log.line("error: init: services: unexpected exception");
   }
-  // `ready` is the last boot line: the console shells (and their prompts) start after it.
+  // status.json and the login summary, rewritten whenever a service or the disk work
+  // changes (PID 1 is their only writer).
+  auto publish = [&]() {
+    try {
+      status.set_section("services", services_json(sup.services()));
+      const std::string json = render_status_json(status);
+      if (!write_status(sys, run_dir(), status).ok() ||
+          !sys.write_file_atomic(run_dir() + "/motd", render_summary(json), 0644).ok())
+        log.debug("status.json: rewrite failed");
+    } catch (...) {
+    }
+  };
+  // `ready`: SSH and the consoles are up (the console shells, and their prompts, start
+  // right after this line). The disk work follows in the background.
   log.line("ready");
   sup.start_services();
+  sup.set_on_change(publish);
+  disks::DiskWork disk_work(sys, sup, log, status, publish);
+  if (sup.pending_shutdown() == ShutdownKind::none) disk_work.start("/init", log.console_fd());
   sup.run_forever();
 }
 
@@ -160,6 +217,8 @@ int main(int argc, char** argv) {
   if (sys.getpid() == 1) pid1_main(sys);  // never returns
   try {
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
+    // Internal: the disk work PID 1 starts after `ready` (disks/worker.h).
+    if (args.size() == 1 && args[0] == "__disks") return disks::run_disks_worker(sys);
     CliOutput out;
     int rc = rescue_main(args, sys, out);
     if (!sys.write_all(1, out.out).ok()) rc = kExitFailure;  // e.g. EPIPE

@@ -24,6 +24,7 @@ class CloudKernelTest(unittest.TestCase):
             with VM(kernel=os.path.join(out, "vmlinuz"), initrd=os.path.join(out, "initramfs.img"),
                     disks=[disk], name="cloudkernel") as vm:
                 t = vm.wait_ready(180)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 print(f"stock cloud kernel: ready after {t:.1f} s")
                 out_, rc = vm.sh("uname -r; ls /sys/block; grep -c virtio /proc/modules")
                 self.assertIn("cloud-amd64", out_)

@@ -42,6 +42,7 @@ class DisksCheckTest(unittest.TestCase):
             with VM(disks=[copies[f][0] for f in DISKS], mem=512, name="disks-check",
                     append="lifeboat.fsck.gdata=check lifeboat.fsck.nosuchdisk=off") as vm:
                 t = vm.wait_ready(600)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 print(f"lifeboat: ready after {t:.1f} s with {len(DISKS)} disks checked (TCG)")
                 console = vm.console
                 status = read_status(vm)

@@ -36,6 +36,7 @@ class DisksRepairTest(unittest.TestCase):
             with VM(disks=[copies[f][0] for f in DISKS], mem=512, name="disks-repair",
                     append="lifeboat.fsck=repair") as vm:
                 t = vm.wait_ready(600)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 print(f"lifeboat: ready after {t:.1f} s, {len(DISKS)} disks repaired (TCG)")
                 console = vm.console
                 out, _ = vm.sh("cat /run/lifeboat/status.json", timeout=60)

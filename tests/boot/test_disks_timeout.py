@@ -29,6 +29,7 @@ class DisksTimeoutTest(unittest.TestCase):
             with VM(disks=[quick, other], extra=throttled, mem=384, name="disks-timeout",
                     append="lifeboat.fsck_timeout=12 lifeboat.fsck.bitmaps=off") as vm:
                 t = vm.wait_ready(300)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 print(f"lifeboat: ready after {t:.1f} s (one check killed at 12 s)")
                 console = vm.console
                 out, _ = vm.sh("cat /run/lifeboat/status.json", timeout=60)

@@ -50,12 +50,14 @@ class VfatTest(unittest.TestCase):
             before = {p: sha(p) for p in (bad, good)}
             with VM(disks=[bad, good], name="vfat-check") as vm:
                 vm.wait_ready(120)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 con = vm.console
                 self.assertRegex(con, r"lifeboat: fsck: vda vfat errors-found \(fsck\.\w+ exit 1\)")
                 self.assertRegex(con, r"lifeboat: fsck: vdb vfat clean \(fsck\.\w+ exit 0\)")
             self.assertEqual({p: sha(p) for p in (bad, good)}, before, "check mode wrote to a disk")
             with VM(disks=[bad], append="lifeboat.fsck.ESPBAD=repair", name="vfat-repair") as vm:
                 vm.wait_ready(120)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 self.assertRegex(vm.console, r"lifeboat: fsck: vda vfat repaired")
                 vm.send("poweroff\n")
                 vm.wait_exit(30)

@@ -33,6 +33,7 @@ class BadInputTest(unittest.TestCase):
             append = f"lifeboat.ssh_key={url_encode(pub1)} lifeboat.ssh_key={bad_key}"
             with VM(append=append, disks=[drive, seed], name="bad-input") as vm:
                 ready = vm.wait_ready(120)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 print(f"\nbad input: ready after {ready:.1f} s (TCG)")
                 con = vm.console
                 self.assertRegex(con, r"lifeboat: error: config-2: openstack/latest/meta_data\.json: ")

@@ -14,6 +14,7 @@ class PoweroffTest(unittest.TestCase):
             disk = ext4_image(os.path.join(tmp, "guest.img"), files={"etc/hostname": "guest\n"})
             with VM(disks=[disk], name="poweroff") as vm:
                 vm.wait_ready(120)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 out, rc = vm.sh("mkdir -p /mnt/g && mount -t ext4 /dev/vda /mnt/g && "
                                 "echo written-before-poweroff > /mnt/g/proof && grep -c /mnt/g /proc/mounts")
                 self.assertEqual((out, rc), ("1", 0))

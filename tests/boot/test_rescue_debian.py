@@ -30,6 +30,7 @@ class RescueDebianTest(unittest.TestCase):
             with VM(disks=[disk], name="rescue-debian", mem=384,
                     append="lifeboat.ssh_key=" + urllib.parse.quote(pub, safe="")) as vm:
                 vm.wait_ready(180)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 vm.wait_ssh(key=key)
                 r = vm.ssh("rescue chroot cat /etc/debian_version", key=key, timeout=120)
                 self.assertEqual(r.stdout.strip(), version)

@@ -28,6 +28,7 @@ class RescueFsckTest(unittest.TestCase):
             before = sha256(disk)
             with VM(disks=[disk], append="lifeboat.fsck=off", name="rescue-fsck") as vm:
                 vm.wait_ready(120)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 out, rc = vm.sh("rescue disks")
                 self.assertEqual(rc, 0)
                 self.assertRegex(out, r"vda .*ext4.*LABEL=fsckme")
@@ -44,6 +45,7 @@ class RescueFsckTest(unittest.TestCase):
             self.assertEqual(sha256(disk), before, "check mode and the refused repair wrote to the disk")
             with VM(disks=[disk], append="lifeboat.fsck=off", name="rescue-fsck-repair") as vm:
                 vm.wait_ready(120)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 out, rc = vm.sh("rescue fsck /dev/vda --repair", timeout=120)
                 self.assertEqual(rc, 0, out)
                 self.assertIn("vda ext4 repaired", out)
@@ -64,6 +66,7 @@ class RescueMountReadOnlyTest(unittest.TestCase):
             before = sha256(disk)
             with VM(disks=[disk], append="lifeboat.fsck=off", name="rescue-mount-ro") as vm:
                 vm.wait_ready(120)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 out, rc = vm.sh("rescue mount vda && ls /mnt/vda >/dev/null && rescue umount")
                 self.assertEqual(rc, 0, out)
                 self.assertIn("read-only", out)

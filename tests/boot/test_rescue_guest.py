@@ -28,6 +28,7 @@ class RescueGuestTest(unittest.TestCase):
             with VM(disks=[disk], name="rescue-guest", mem=384,
                     append="lifeboat.ssh_key=" + urllib.parse.quote(pub, safe="")) as vm:
                 vm.wait_ready(180)
+                vm.wait_disks(600)  # disk work runs after `ready`
 
                 # --help everywhere, usage errors exit 2.
                 out, rc = vm.sh("rescue chroot --help")

@@ -8,6 +8,7 @@ class ShellTest(unittest.TestCase):
     def test_ready_and_shell(self):
         with VM(name="shell") as vm:
             t = vm.wait_ready(120)
+            vm.wait_disks(600)  # disk work runs after `ready`
             print(f"lifeboat: ready after {t:.1f} s (QEMU start to marker, TCG)")
             out, rc = vm.sh("echo $((6*7))")
             self.assertEqual((out, rc), ("42", 0))

@@ -47,6 +47,7 @@ class ConfigDriveTest(unittest.TestCase):
         vm.start()
         self.addCleanup(vm.kill)
         ready = vm.wait_ready(120)
+        vm.wait_disks(600)  # disk work runs after `ready`
         t0 = time.monotonic()
         vm.wait_ssh(key=self.key, timeout=60)
         print(f"\nconfig drive ({fs}): ready after {ready:.1f} s, "

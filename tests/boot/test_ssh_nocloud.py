@@ -42,6 +42,7 @@ class NocloudTest(unittest.TestCase):
                                 "instance-id: iid-lifeboat-1\nlocal-hostname: nocloud-meta\n", NETWORK_CONFIG)
             with VM(disks=[seed], name="nocloud") as vm:
                 ready = vm.wait_ready(120)
+                vm.wait_disks(600)  # disk work runs after `ready`
                 t0 = time.monotonic()
                 vm.wait_ssh(key=key, timeout=60)
                 print(f"\nnocloud: ready after {ready:.1f} s, first SSH login after "

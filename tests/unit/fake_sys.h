@@ -80,6 +80,11 @@ class FakeSys : public sys::Sys {
   void exit_child(pid_t p, int exit_code) { end_child(p, (exit_code & 0xff) << 8); }
   void kill_child(pid_t p, int sig) { end_child(p, sig & 0x7f); }
   const sys::SpawnSpec& spawn_of(pid_t p) const { return spawns.at(spawn_index.at(p)); }
+  // A child writes `text` to one of its fds (e.g. spec.stdout_fd, a pipe's write end),
+  // while that fd is still open in the parent.
+  void write_fd(int fd, const std::string& text) {
+    if (auto it = fds_.find(fd); it != fds_.end()) files[it->second.path] += text;
+  }
   void queue_signal(int signo, pid_t sender = 1234) { events.push_back(sys::Event{signo, sender, false}); }
   std::string console_text() const {
     auto it = files.find("/dev/console");
@@ -125,17 +130,27 @@ class FakeSys : public sys::Sys {
     return sys::ok_status();
   }
 
-  Result<sys::Event> wait_event(int timeout_ms, int) noexcept override {
+  // Pipes ("pipe:<read fd>") whose write end a child still holds: reading them when empty
+  // gives EAGAIN instead of EOF.
+  std::set<std::string> held_pipes;
+  // fds a test marks ready: reported (once each) by the next wait_events() that waits on them.
+  std::set<int> ready_fds;
+  Result<sys::Event> wait_events(int timeout_ms, const std::vector<int>& fds) noexcept override {
     if (!script.empty()) {
       auto action = std::move(script.front());
       script.pop_front();
       action();
     }
+    sys::Event ready;
+    for (int fd : fds)
+      if (ready_fds.erase(fd)) ready.ready.push_back(fd);
     if (!events.empty()) {
       auto ev = events.front();
       events.pop_front();
+      ev.ready = ready.ready;
       return Result<sys::Event>::success(ev);
     }
+    if (!ready.ready.empty()) return Result<sys::Event>::success(ready);
     now_ms += timeout_ms < 0 ? 1000 : timeout_ms;
     return Result<sys::Event>::success(sys::Event{});
   }
@@ -158,6 +173,7 @@ class FakeSys : public sys::Sys {
     auto it = fds_.find(fd);
     if (it == fds_.end()) return Result<std::size_t>::failure(EBADF);
     const std::string& data = files[it->second.path];
+    if (it->second.offset >= data.size() && held_pipes.count(it->second.path)) return Result<std::size_t>::failure(EAGAIN);
     std::size_t n = it->second.offset < data.size() ? std::min(len, data.size() - it->second.offset) : 0;
     data.copy(static_cast<char*>(buf), n, it->second.offset);
     it->second.offset += n;

@@ -14,11 +14,14 @@ namespace lifeboat {
 
 namespace {
 
+constexpr long long kDefaultStatusWaitS = 3600;
+
 const char* const kUsage =
     "usage: rescue COMMAND\n"
     "\n"
     "commands:\n"
-    "  status [--json]          summary and what the boot did; --json: the raw status.json\n"
+    "  status [--json] [--wait [SECONDS]]  summary and what the boot did; --json: the raw\n"
+    "                           status.json; --wait: first wait until the disk checks are done\n"
     "  mount [DEV|--guest] [--rw]  mount a filesystem (read-only) under /mnt/DEV, or the guest\n"
     "                           with its fstab under /mnt/guest\n"
     "  umount                   unmount everything under /mnt\n"
@@ -44,16 +47,44 @@ int usage_error(CliOutput& o, const std::string& msg) {
 
 int cmd_status(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
   bool json = false;
+  long long wait_s = -1;  // -1: do not wait
   for (std::size_t i = 1; i < args.size(); ++i) {
     if (args[i] == "--help" || args[i] == "-h") {
       o.out += subcommand_help("status");
       return kExitOk;
     }
     if (args[i] == "--json") json = true;
-    else return usage_error(o, "status: unknown option '" + args[i] + "'");
+    else if (args[i] == "--wait") {
+      wait_s = kDefaultStatusWaitS;
+      long long v = 0;
+      if (i + 1 < args.size() && parse_int(args[i + 1], v)) {
+        if (v < 0) return usage_error(o, "status: --wait takes a number of seconds");
+        wait_s = v;
+        ++i;
+      }
+    } else {
+      return usage_error(o, "status: unknown option '" + args[i] + "'");
+    }
   }
   const std::string path = status_path();
   auto text = sys.read_file(path, 4 << 20);
+  if (wait_s >= 0) {
+    // Until the disk work is done (status.json "disks_done"), polled twice a second.
+    const std::int64_t deadline = sys.monotonic_ms() + wait_s * 1000;
+    for (;;) {
+      Error e;
+      std::optional<BootStatus> st;
+      if (text.ok()) st = parse_status_json(text.value, e);
+      if (st && st->disks_done) break;
+      if (sys.monotonic_ms() >= deadline) {
+        o.err += strformat("rescue: status: disk work not done after %lld s\n", wait_s);
+        if (text.ok() && json) o.out += text.value;
+        return kExitFailure;
+      }
+      sys.sleep_ms(500);
+      text = sys.read_file(path, 4 << 20);
+    }
+  }
   if (!text.ok()) {
     o.err += strformat("rescue: status: %s: %s\n", path.c_str(), sys::error_text(text.err));
     return kExitFailure;

@@ -51,6 +51,19 @@ std::string join_strings(const json* a, const char* sep) {
 
 }  // namespace
 
+// "checks running (1 of 3 done)", "detecting", "done", "failed: ..."
+std::string disk_work_phrase(const json& w) {
+  const std::string state = str(w, "state");
+  auto num = [&](const char* k) -> long long {
+    auto it = w.find(k);
+    return it != w.end() && it->is_number_integer() ? it->get<long long>() : 0;
+  };
+  if (state == "checking") return strformat("checks running (%lld of %lld done)", num("volumes_done"), num("volumes_total"));
+  if (state == "starting" || state == "detecting") return "detecting disks (checks follow)";
+  if (state == "failed") return "disk work failed: " + clean(str(w, "summary"));
+  return "checks done";
+}
+
 std::string render_summary(const std::string& status_json) {
   json doc = json::parse(status_json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) doc = json::object();
@@ -105,7 +118,9 @@ std::string render_summary(const std::string& status_json) {
         }
         lines += line + "\n";
       }
-    out += "disks:\n" + (lines.empty() ? std::string("  none found\n") : lines);
+    std::string head = "disks:";
+    if (auto* w = obj(doc, "disk_work")) head += " " + disk_work_phrase(*w);
+    out += head + "\n" + (lines.empty() ? std::string("  none found\n") : lines);
     if (auto* guests = arr(*d, "guests"))
       for (const auto& g : *guests) {
         std::string name = str(g, "pretty_name");
@@ -113,6 +128,10 @@ std::string render_summary(const std::string& status_json) {
         out += "guest: " + clean(name.empty() ? std::string("unknown OS") : name) + " on " +
                clean(str(g, "volume")) + "\n";
       }
+  }
+
+  if (!obj(doc, "disks")) {
+    if (auto* w = obj(doc, "disk_work")) out += "disks: " + disk_work_phrase(*w) + "\n";
   }
 
   if (auto* errs = arr(doc, "errors"); errs && !errs->empty())

@@ -57,7 +57,9 @@ const std::map<std::string, std::string>& helps() {
        "usage: rescue du [PATH]\n"
        "  the 20 largest directories and files under PATH (default: the mounted guest\n"
        "  root /mnt/guest), not crossing filesystems\n"},
-      {"status", "usage: rescue status [--json]\n  what the boot did; --json: the raw status.json\n"},
+      {"status", "usage: rescue status [--json] [--wait [SECONDS]]\n  what the boot did; --json: the raw status.json;\n"
+                 "  --wait: first wait (default up to 3600 s) until the disk checks are done; exit 1 if\n"
+                 "  they are not done by then\n"},
       {"poweroff", "usage: rescue poweroff\n  unmount everything under /mnt, sync, power off\n"},
       {"reboot", "usage: rescue reboot\n  unmount everything under /mnt, sync, reboot\n"},
       {"halt", "usage: rescue halt\n  unmount everything under /mnt, sync, halt\n"},

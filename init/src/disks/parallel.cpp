@@ -7,6 +7,9 @@
 #include <cerrno>
 #include <csignal>
 
+#include <memory>
+
+#include "common/bounded_log.h"
 #include "common/text.h"
 
 namespace lifeboat::disks {
@@ -26,7 +29,12 @@ struct Active {
   std::string header;
   std::string log_path;
   std::vector<std::string> markers;
+  int read_fd = -1;                  // the child's stdout+stderr
+  std::unique_ptr<BoundedLog> log;   // where it goes (head + tail kept)
+  MarkerScan scan;                   // markers, over the whole stream
 };
+
+constexpr std::size_t kDrainPerWake = 256 * 1024;  // keeps the loop responsive to a flood
 
 std::string join_argv(const std::vector<std::string>& argv) {
   std::string s;
@@ -98,12 +106,13 @@ class Runner {
       header = strformat("### lifeboat: command %zu: %s\n", stats_.commands, join_argv(l.argv).c_str());
     } catch (...) {
     }
-    int fd = -1;
+    int read_fd = -1, write_fd = -1;
     if (!l.log_path.empty()) {
-      auto o = sys_.open(l.log_path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
-      if (o.ok()) {
-        fd = o.value;
-        if (!sys_.write_all(fd, header).ok()) ++stats_.log_errors;
+      append(l.log_path, header);
+      auto p = sys_.pipe();  // read end non-blocking, both close-on-exec
+      if (p.ok()) {
+        read_fd = p.value.first;
+        write_fd = p.value.second;
       } else {
         ++stats_.log_errors;  // the child still runs, its output goes to /dev/null
       }
@@ -114,17 +123,19 @@ class Runner {
       ss.env = l.env;
       ss.cwd = "/";
     } catch (...) {
-      if (fd >= 0) sys_.close_quietly(fd);
+      if (read_fd >= 0) sys_.close_quietly(read_fd);
+      if (write_fd >= 0) sys_.close_quietly(write_fd);
       failed = CmdResult{CmdResult::Kind::spawn_failed, ENOMEM, 0, {}};
       failed.markers.assign(l.markers.size(), false);
       return false;
     }
     ss.new_process_group = true;
-    ss.stdout_fd = fd;
-    ss.stderr_fd = fd;
+    ss.stdout_fd = write_fd;
+    ss.stderr_fd = write_fd;
     auto pid = sys_.spawn(ss);
-    if (fd >= 0) sys_.close_quietly(fd);  // the child has its own copy
+    if (write_fd >= 0) sys_.close_quietly(write_fd);  // the child has its own copy
     if (!pid.ok()) {
+      if (read_fd >= 0) sys_.close_quietly(read_fd);
       append(l.log_path, strformat("### lifeboat: could not start: %s\n", sys::error_text(pid.err)));
       failed = CmdResult{CmdResult::Kind::spawn_failed, pid.err, 0, {}};
       failed.markers.assign(l.markers.size(), false);
@@ -139,6 +150,9 @@ class Runner {
     a.header = std::move(header);
     a.log_path = l.log_path;
     a.markers = l.markers;
+    a.read_fd = read_fd;
+    if (read_fd >= 0) a.log = std::make_unique<BoundedLog>(sys_, l.log_path);
+    a.scan = MarkerScan(l.markers);
     active_.push_back(std::move(a));
     stats_.max_running = std::max(stats_.max_running, active_.size());
     return true;
@@ -152,11 +166,17 @@ class Runner {
       if (hooks_.progress) budget = std::min(budget, a.next_progress - now);
     }
     budget = std::max<std::int64_t>(1, budget);
-    auto ev = sys_.wait_event(static_cast<int>(budget), -1);
+    std::vector<int> fds;
+    for (const auto& a : active_)
+      if (a.read_fd >= 0) fds.push_back(a.read_fd);
+    auto ev = sys_.wait_events(static_cast<int>(budget), fds);
     if (!ev.ok()) {
       sys_.sleep_ms(10);  // never spin on a broken signalfd
       return;
     }
+    for (int fd : ev.value.ready)
+      for (auto& a : active_)
+        if (a.read_fd == fd) drain(a, kDrainPerWake);
     if (ev.value.signo != 0 && ev.value.signo != SIGCHLD && hooks_.on_signal) {
       bool cancel = false;
       try {
@@ -185,9 +205,38 @@ class Runner {
     (void)sys_.kill(pid, sig);
   }
 
+  // Reads what the child wrote (non-blocking), up to `budget` bytes, into its log and the
+  // marker scan. EOF or an error closes the pipe.
+  void drain(Active& a, std::size_t budget) {
+    char buf[16384];
+    std::size_t done = 0;
+    while (a.read_fd >= 0 && done < budget) {
+      auto n = sys_.read(a.read_fd, buf, sizeof buf);
+      if (!n.ok() && n.err == EINTR) continue;
+      if (!n.ok() && (n.err == EAGAIN || n.err == EWOULDBLOCK)) return;
+      if (!n.ok() || n.value == 0) {
+        sys_.close_quietly(a.read_fd);
+        a.read_fd = -1;
+        return;
+      }
+      std::string_view chunk(buf, n.value);
+      if (a.log) a.log->write(chunk);
+      a.scan.feed(chunk);
+      done += n.value;
+    }
+  }
+
   void finish(std::size_t index, CmdResult res) {
     Active a = std::move(active_[index]);
     active_.erase(active_.begin() + static_cast<std::ptrdiff_t>(index));
+    // What it wrote last; a grandchild may hold the pipe open, so no waiting for EOF.
+    drain(a, 64 * kDrainPerWake);
+    if (a.read_fd >= 0) sys_.close_quietly(a.read_fd);
+    a.read_fd = -1;
+    if (a.log) {
+      a.log->finish();
+      stats_.log_errors += a.log->errors();
+    }
     res.duration_ms = sys_.monotonic_ms() - a.started;
     std::string footer;
     switch (res.kind) {
@@ -198,8 +247,8 @@ class Runner {
       default: footer = "exit status lost"; break;
     }
     append(a.log_path, strformat("### lifeboat: %s after %lld ms\n", footer.c_str(), static_cast<long long>(res.duration_ms)));
-    res.markers = a.log_path.empty() || a.markers.empty() ? std::vector<bool>(a.markers.size(), false)
-                                                          : scan_file(sys_, a.log_path, a.header, a.markers);
+    res.markers = a.scan.found();
+    res.markers.resize(a.markers.size(), false);
     advance(a.lane, &res);
   }
 

@@ -4,6 +4,7 @@
 #include <sys/mount.h>
 
 #include <algorithm>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "boot/cmdline.h"
@@ -148,6 +149,22 @@ std::string fsck_summary(const std::vector<FsckProgram>& jobs) {
   return parts.empty() ? "nothing" : join(parts, ", ");
 }
 
+std::pair<std::size_t, std::size_t> fsck_progress(const DisksContext& ctx) {
+  std::size_t done = 0;
+  for (std::size_t i = 0; i < ctx.jobs.size(); ++i) done += ctx.jobs[i].done() ? 1 : 0;
+  return {done, ctx.scan.volumes.size()};
+}
+
+namespace {
+void notify(DisksContext& ctx) {
+  if (!ctx.on_change) return;
+  try {
+    ctx.on_change();
+  } catch (...) {
+  }
+}
+}  // namespace
+
 void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext& step, const BootOptions& opts,
                   DisksContext& ctx) {
   // Policy first: the fsck step needs it even if the scan finds nothing.
@@ -225,6 +242,7 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
   }
   if (!ctx.problems.empty()) detail += strformat("; %zu problem%s (status.json)", ctx.problems.size(), ctx.problems.size() == 1 ? "" : "s");
   steps.status().set_section("disks", disks_json(ctx));
+  notify(ctx);
   step.note(detail);
 }
 
@@ -268,6 +286,7 @@ void check_filesystems(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& ste
   }
   std::vector<Lane> lanes = plan_lanes(keys);
   ctx.lanes = lanes.size();
+  notify(ctx);  // every volume pending
 
   // Disks with repair work become writable again; the others stay read-only.
   if (ctx.guard) {
@@ -296,6 +315,7 @@ void check_filesystems(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& ste
   const std::vector<std::string> env = sys::base_environment();
 
   std::vector<std::string> log_problems;  // fsck logs that could not be written
+  std::set<std::size_t>& running = ctx.running;
   auto job_done = [&](std::size_t j) {
     FsckOutcome& o = ctx.jobs[j].outcome();
     o.ended_ms = sys.monotonic_ms();
@@ -369,7 +389,8 @@ void check_filesystems(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& ste
         if (auto md = sys.mkdir_p(s.mkdir, 0700); !md.ok())  // the mount then fails and says so
           ctx.problems.push_back(s.mkdir + ": " + sys::error_text(md.err));
       }
-      if (prog.outcome().commands.empty()) {  // first command of this job: a fresh log
+      const bool first = prog.outcome().commands.empty();
+      if (first) {  // first command of this job: a fresh log
         auto wf = sys.write_file(prog.outcome().log_path,
                                  strformat("### lifeboat: %s (%s), mode %s (%s)\n", v.path.c_str(), v.type.c_str(),
                                            to_string(prog.input().mode), prog.input().mode_source.c_str()),
@@ -382,6 +403,10 @@ void check_filesystems(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& ste
       l.log_path = prog.outcome().log_path;
       l.timeout_ms = std::max<std::int64_t>(1, st.deadline - now);
       l.markers = markers;
+      if (first) {
+        running.insert(j);
+        notify(ctx);  // pending -> running
+      }
       return l;
     }
     return std::nullopt;
@@ -507,7 +532,12 @@ std::string disks_json(const DisksContext& ctx) {
           fst.push_back(json{{"guest", g.volume}, {"mountpoint", g.fstab[k].mountpoint}, {"spec", g.fstab[k].spec},
                              {"type", g.fstab[k].type}});
     j["fstab"] = fst;
-    if (i < ctx.jobs.size()) {
+    if (i < ctx.jobs.size() && !ctx.jobs[i].done()) {
+      j["fsck"] = json{{"state", ctx.running.count(i) ? "running" : "pending"},
+                       {"mode", to_string(ctx.jobs[i].input().mode)}};
+    } else if (i >= ctx.jobs.size() && !ctx.checked) {
+      j["fsck"] = json{{"state", "pending"}};
+    } else if (i < ctx.jobs.size()) {
       const FsckOutcome& o = ctx.jobs[i].outcome();
       json cmds = json::array();
       for (const auto& c : o.commands)

@@ -29,7 +29,7 @@
 //                          "primary_superblock": "ok|damaged", "backup_block", "error"},
 //                  "hint": {"what", "command", "tool_in_image"},
 //                  "fstab": [{"guest", "mountpoint", "spec", "type"}],
-//                  "fsck": {"state", "mode", "mode_from", "reason", "notes", "tool",
+//                  "fsck": {"state" (pending|running while the work goes on), "mode", "mode_from", "reason", "notes", "tool",
 //                           "argv", "exit_code", "log", "started_ms", "ended_ms",
 //                           "duration_ms", "commands": [{"argv", "purpose", "result",
 //                           "code", "duration_ms"}]}}],
@@ -37,9 +37,11 @@
 //                 "fstab": [{"line", "spec", "mountpoint", "type", "options", "passno",
 //                            "volume" | null, "note"}]}],
 //     "problems": ["..."], "fsck_ms": N, "parallel": {"lanes", "max_running"} }
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -76,6 +78,9 @@ struct DisksContext {
   std::int64_t probe_mount_timeout_ms = 30000;
   ParallelOptions parallel;
   bool protect_disks = true;  // BLKROSET while looking and checking
+  // Called whenever a volume changes state (scan done; each check pending -> running ->
+  // its final state): the disks worker republishes status (disks/worker.h).
+  std::function<void()> on_change;
 
   // What the disks step found.
   bool scanned = false;
@@ -92,6 +97,7 @@ struct DisksContext {
   // What the fsck step did.
   bool checked = false;
   std::vector<FsckProgram> jobs;  // same order as scan.volumes
+  std::set<std::size_t> running;  // jobs whose first command started
   ParallelStats stats;
   std::size_t lanes = 0;
   std::int64_t fsck_ms = 0;
@@ -109,5 +115,7 @@ std::string disks_json(const DisksContext& ctx);
 std::string scan_summary(const Scan& scan);
 // "2 clean, 5 errors-found, 1 skipped"
 std::string fsck_summary(const std::vector<FsckProgram>& jobs);
+// How many volumes have their final fsck state, of how many.
+std::pair<std::size_t, std::size_t> fsck_progress(const DisksContext& ctx);
 
 }  // namespace lifeboat::disks

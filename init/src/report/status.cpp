@@ -65,7 +65,7 @@ std::string render_status_json(const BootStatus& st) {
                           {"severity", severity_name(e.severity)}});
   }
   json doc = {{"schema", st.schema}, {"version", st.version}, {"boot_ms", st.boot_ms},
-              {"steps", steps},      {"errors", errors}};
+              {"disks_done", st.disks_done}, {"steps", steps}, {"errors", errors}};
   for (const auto& [name, text] : st.sections) {
     if (doc.contains(name)) continue;  // never shadow the fixed fields
     json section = json::parse(text, nullptr, /*allow_exceptions=*/false);
@@ -99,6 +99,7 @@ std::optional<BootStatus> parse_status_json(const std::string& text, Error& erro
   }
   st.version = str(doc, "version");
   st.boot_ms = num(doc, "boot_ms");
+  if (auto it = doc.find("disks_done"); it != doc.end() && it->is_boolean()) st.disks_done = it->get<bool>();
   if (auto it = doc.find("steps"); it != doc.end() && it->is_array()) {
     for (const auto& s : *it) {
       if (!s.is_object()) continue;
@@ -122,7 +123,9 @@ std::optional<BootStatus> parse_status_json(const std::string& text, Error& erro
     }
   }
   for (const auto& [name, value] : doc.items()) {
-    if (name == "schema" || name == "version" || name == "boot_ms" || name == "steps" || name == "errors") continue;
+    if (name == "schema" || name == "version" || name == "boot_ms" || name == "disks_done" || name == "steps" ||
+        name == "errors")
+      continue;
     if (value.is_object()) st.sections.emplace_back(name, value.dump(-1, ' ', false, json::error_handler_t::replace));
   }
   return st;

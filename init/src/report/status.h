@@ -3,14 +3,18 @@
 // console lines. status.json is the machine-readable twin of the console.
 //
 // schema 1:
-//   { "schema": 1, "version": "0.1.0", "boot_ms": 1234,
+//   { "schema": 1, "version": "0.1.0", "boot_ms": 1234, "disks_done": false,
 //     "steps":  [ { "name": "mounts", "result": "ok|failed|skipped",
 //                   "detail": "...", "duration_ms": 3 } ],
 //     "errors": [ { "source": "cmdline", "field": "lifeboat.fsck",
 //                   "message": "...", "severity": "error|warning" } ],
 //     "config":  { provenance: where each value came from (metadata/merge.h) },
 //     "network": { "interfaces": [...], ... },  "ssh": { "port": 22, ... } }
-// The last three are `sections`: objects owned by the boot steps that fill them (absent
+// "disks_done" turns true when the background disk work (detection and checks, after
+// `ready`) has finished; the "disk_work" section says how far it is:
+//   {"state": "starting|detecting|checking|done|failed", "volumes_done": 1,
+//    "volumes_total": 3, "summary": "..."}
+// The other objects are `sections`: objects owned by the boot steps that fill them (absent
 // when the step did not run). Secrets never appear in any of them.
 #include <cstdint>
 #include <optional>
@@ -37,6 +41,7 @@ struct BootStatus {
   int schema = 1;
   std::string version;
   std::int64_t boot_ms = 0;
+  bool disks_done = false;
   std::vector<StepRecord> steps;
   Errors errors;
   // Further top-level objects, name -> compact JSON text of an object ("config", "network",

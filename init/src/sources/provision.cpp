@@ -256,11 +256,26 @@ void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, Step
     log.line("ssh: if your client warns that the host key changed: ssh-keygen -R " + target);
   }
   if (p.dropbear_log_fd < 0) {
+    // Dropbear's stderr is a pipe PID 1 reads into a bounded log: a client flood or a
+    // crash loop cannot fill /run.
     const auto slash = p.dropbear_log.rfind('/');
     if (slash != std::string::npos && slash > 0) (void)sys.mkdir_p(p.dropbear_log.substr(0, slash), 0755);
-    auto fd = sys.open(p.dropbear_log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
-    if (fd.ok()) p.dropbear_log_fd = fd.value;  // kept open: Dropbear's stderr for its whole life
-    else s.failures.push_back(p.dropbear_log + ": " + sys::error_text(fd.err));
+    auto pipe = sys.pipe();
+    if (pipe.ok()) {
+      p.dropbear_log_read = pipe.value.first;
+      p.dropbear_log_fd = pipe.value.second;  // kept open: Dropbear's stderr for its whole life
+      p.dropbear_log_sink = std::make_unique<BoundedLog>(sys, p.dropbear_log);
+      sup.watch(p.dropbear_log_read, [&sys, &p] {
+        char buf[16384];
+        for (int i = 0; i < 16; ++i) {  // at most 256 KiB per wake-up
+          auto n = sys.read(p.dropbear_log_read, buf, sizeof buf);
+          if (!n.ok() || n.value == 0) return;  // EAGAIN: drained (the write end never closes)
+          p.dropbear_log_sink->write(std::string_view(buf, n.value));
+        }
+      });
+    } else {
+      s.failures.push_back(p.dropbear_log + ": pipe: " + sys::error_text(pipe.err));
+    }
   }
   sup.add_service(ssh::dropbear_service(s, p.dropbear_log_fd));
   log.line("ssh: " + ssh::listening_line(s));

@@ -22,6 +22,7 @@
 #include "metadata/model.h"
 #include "net/apply.h"
 #include "report/step_runner.h"
+#include "common/bounded_log.h"
 #include "sources/blockdev.h"
 #include "sources/imds_client.h"
 #include "supervise/supervisor.h"
@@ -47,7 +48,9 @@ struct Provision {
   net::NetResult net;
   meta::Config config;  // after finish_config()
   bool config_done = false;
-  int dropbear_log_fd = -1;  // kept open for Dropbear's whole life
+  int dropbear_log_fd = -1;  // the write end of Dropbear's log pipe, kept open for its whole life
+  int dropbear_log_read = -1;
+  std::unique_ptr<BoundedLog> dropbear_log_sink;  // dropbear.log: first 1 MiB + the newest 1-2 MiB
 };
 
 void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);

@@ -12,13 +12,76 @@
 
 namespace lifeboat {
 
-namespace {
-std::string describe_status(int status) {
+std::string describe_wait_status(int status) {
   if (WIFEXITED(status)) return strformat("exit status %d", WEXITSTATUS(status));
   if (WIFSIGNALED(status)) return strformat("killed by signal %d", WTERMSIG(status));
   return strformat("wait status 0x%x", status);
 }
-}  // namespace
+
+void Supervisor::watch(int fd, std::function<void()> on_ready) {
+  if (fd < 0) return;
+  watches_[fd] = std::move(on_ready);
+}
+
+void Supervisor::unwatch(int fd) noexcept { watches_.erase(fd); }
+
+std::vector<int> Supervisor::wait_fds(int extra_fd) const noexcept {
+  std::vector<int> fds;
+  try {
+    if (extra_fd >= 0) fds.push_back(extra_fd);
+    for (const auto& [fd, h] : watches_) fds.push_back(fd);
+  } catch (...) {
+  }
+  return fds;
+}
+
+void Supervisor::dispatch_ready(const std::vector<int>& ready) noexcept {
+  for (int fd : ready) {
+    auto it = watches_.find(fd);
+    if (it == watches_.end()) continue;
+    try {
+      auto handler = it->second;  // a copy: the handler may unwatch itself
+      handler();
+    } catch (...) {
+      log_.info("watched fd %d: handler failed; no longer watched", fd);
+      watches_.erase(fd);
+    }
+  }
+}
+
+void Supervisor::changed() noexcept {
+  if (!on_change_) return;
+  try {
+    on_change_();
+  } catch (...) {
+  }
+}
+
+// One console line per restart, at most kRestartLinesPerWindow per window; the rest are
+// counted and summed up when the next window opens.
+void Supervisor::restart_line(ServiceState& s, const std::string& what, std::int64_t delay) noexcept {
+  const std::int64_t now = sys_.monotonic_ms();
+  try {
+    if (s.window_start_ms == 0 || now - s.window_start_ms >= kRestartWindowMs) {
+      if (s.suppressed > 0)
+        log_.info("service %s: %d more restart(s) not shown (%d starts in all; last: %s)", s.spec.name.c_str(),
+                  s.suppressed, s.starts, describe_wait_status(s.last_status).c_str());
+      s.window_start_ms = now;
+      s.lines_in_window = 0;
+      s.suppressed = 0;
+    }
+    if (s.lines_in_window < kRestartLinesPerWindow) {
+      ++s.lines_in_window;
+      log_.info("service %s: %s; restarting in %lld ms%s", s.spec.name.c_str(), what.c_str(),
+                static_cast<long long>(delay),
+                s.lines_in_window == kRestartLinesPerWindow ? " (further restarts this minute are not shown)" : "");
+    } else {
+      ++s.suppressed;
+      log_.debug("service %s: %s; restarting in %lld ms", s.spec.name.c_str(), what.c_str(), static_cast<long long>(delay));
+    }
+  } catch (...) {
+  }
+}
 
 std::string RunResult::describe() const {
   switch (kind) {
@@ -40,7 +103,9 @@ std::size_t Supervisor::add_service(ServiceSpec spec) {
 
 void Supervisor::start_services() noexcept {
   started_ = true;
-  if (stopped_) return;
+  // A shutdown requested during the boot goes first: nothing is started for it to stop
+  // (resume_services() starts them if the shutdown cannot finish).
+  if (stopped_ || pending_ != ShutdownKind::none) return;
   for (auto& s : services_) {
     if (s.pid == 0 && s.starts == 0) start_service(s);  // the others follow their backoff
   }
@@ -65,14 +130,16 @@ void Supervisor::start_service(ServiceState& s) noexcept {
   if (pid.ok()) {
     s.pid = pid.value;
     log_.debug("service %s: started (pid %d)", s.spec.name.c_str(), static_cast<int>(pid.value));
+    changed();
     return;
   }
   s.pid = 0;
   const std::int64_t delay = s.backoff.next_delay(0);
   s.next_start_ms = now + delay;
-  log_.info("service %s: %s: %s; retrying in %lld ms", s.spec.name.c_str(),
-            s.spec.spawn.argv.empty() ? "?" : s.spec.spawn.argv[0].c_str(),
-            sys::error_text(pid.err), static_cast<long long>(delay));
+  restart_line(s, strformat("%s: %s", s.spec.spawn.argv.empty() ? "?" : s.spec.spawn.argv[0].c_str(),
+                            sys::error_text(pid.err)),
+               delay);
+  changed();
 }
 
 void Supervisor::on_child_exit(pid_t pid, int status) noexcept {
@@ -88,14 +155,15 @@ void Supervisor::on_child_exit(pid_t pid, int status) noexcept {
     s.pid = 0;
     s.last_status = status;
     const std::int64_t now = sys_.monotonic_ms();
+    s.last_exit_ms = now;
     if (stopped_) return;
     const std::int64_t delay = s.backoff.next_delay(now - s.started_ms);
     s.next_start_ms = now + delay;
     try {
-      log_.info("service %s: %s; restarting in %lld ms", s.spec.name.c_str(),
-                describe_status(status).c_str(), static_cast<long long>(delay));
+      restart_line(s, describe_wait_status(status), delay);
     } catch (...) {
     }
+    changed();
     return;
   }
   // An orphan re-parented to PID 1: reaping it was the whole job.
@@ -167,9 +235,13 @@ void Supervisor::maybe_shutdown() noexcept {
 
 void Supervisor::poll(int max_wait_ms) noexcept {
   maybe_shutdown();  // a request queued while we were busy elsewhere
-  auto ev = sys_.wait_event(wait_budget(max_wait_ms), -1);
-  if (ev.ok()) handle_event(ev.value);
-  else sys_.sleep_ms(100);  // never spin if the signalfd is broken
+  auto ev = sys_.wait_events(wait_budget(max_wait_ms), wait_fds(-1));
+  if (ev.ok()) {
+    handle_event(ev.value);
+    dispatch_ready(ev.value.ready);
+  } else {
+    sys_.sleep_ms(100);  // never spin if the signalfd is broken
+  }
   reap();                   // cheap, and covers a lost SIGCHLD
   start_due_services();
   maybe_shutdown();
@@ -307,11 +379,13 @@ RunResult Supervisor::run(const RunSpec& spec) noexcept {
       continue;
     }
     int wait = deadline >= 0 ? static_cast<int>(std::max<std::int64_t>(1, deadline - now)) : -1;
-    auto ev = sys_.wait_event(wait_budget(wait), read_fd);
+    auto ev = sys_.wait_events(wait_budget(wait), wait_fds(read_fd));
     if (!ev.ok()) sys_.sleep_ms(10);
     else {
-      if (ev.value.fd_ready) drain();
+      if (read_fd >= 0 && std::find(ev.value.ready.begin(), ev.value.ready.end(), read_fd) != ev.value.ready.end())
+        drain();
       handle_event(ev.value);
+      dispatch_ready(ev.value.ready);
     }
     reap();
     start_due_services();

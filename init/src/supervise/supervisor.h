@@ -13,9 +13,16 @@
 // A shutdown signal that arrives while a one-shot run() is in progress is queued and
 // acted on when run() returns to the loop.
 //
-// Services: long-lived children (a shell per console; later dropbear), each in its own
+// Services: long-lived children (a shell per console, dropbear), each in its own
 // session, respawned when they exit with backoff (0.5 s doubling to 10 s, reset after
-// 30 s of uptime).
+// 30 s of uptime). A service in a crash loop costs the console at most
+// kRestartLinesPerWindow lines per kRestartWindowMs; the rest are counted and summed up
+// in one line when the window ends. Restart counts and the last exit are in services()
+// (status.json "services", refreshed through the on_change hook).
+//
+// Watched fds: watch(fd, handler) adds an fd to the loop's wait (pipes from the disks
+// worker and from Dropbear's log, the power button's input device); the handler runs
+// in the loop whenever the fd is readable or hung up.
 //
 //   Supervisor sup(sys, log);
 //   ServiceSpec s; s.name = "dropbear"; s.spawn.argv = {"/usr/sbin/dropbear", "-F"};
@@ -58,8 +65,19 @@ struct ServiceState {
   std::int64_t next_start_ms = 0;  // when to (re)start if not running
   int starts = 0;                  // how many times it was started
   int last_status = 0;             // waitpid status of the last exit
+  std::int64_t last_exit_ms = 0;   // when it last exited (0: never)
   Backoff backoff;
+  // Console rate limit for restart lines.
+  std::int64_t window_start_ms = 0;
+  int lines_in_window = 0;
+  int suppressed = 0;
 };
+
+constexpr int kRestartLinesPerWindow = 3;
+constexpr std::int64_t kRestartWindowMs = 60000;
+
+// "exit status 1", "killed by signal 9"
+std::string describe_wait_status(int status);
 
 enum class Capture {
   inherit,  // the child writes to PID 1's stdout/stderr (the console)
@@ -115,6 +133,13 @@ class Supervisor {
   // Runs a one-shot child to completion (or timeout).
   RunResult run(const RunSpec& spec) noexcept;
 
+  // Adds fd to the loop's wait; `on_ready` runs (in the loop) whenever it is readable or
+  // hung up. The handler may unwatch its own fd. One handler per fd.
+  void watch(int fd, std::function<void()> on_ready);
+  void unwatch(int fd) noexcept;
+  // Called after a service started, exited or was given up on (status refresh).
+  void set_on_change(std::function<void()> f) noexcept { on_change_ = std::move(f); }
+
   // Called when a shutdown signal is taken from the queue (outside run()).
   void set_shutdown_handler(ShutdownHandler h) noexcept { shutdown_handler_ = std::move(h); }
   void request_shutdown(ShutdownKind k) noexcept;
@@ -138,6 +163,10 @@ class Supervisor {
   int wait_budget(int max_wait_ms) noexcept;
   void maybe_shutdown() noexcept;
   void signal_tree(pid_t pid, int sig) noexcept;
+  std::vector<int> wait_fds(int extra_fd) const noexcept;
+  void dispatch_ready(const std::vector<int>& ready) noexcept;
+  void changed() noexcept;
+  void restart_line(ServiceState& s, const std::string& what, std::int64_t delay) noexcept;
 
   sys::Sys& sys_;
   Log& log_;
@@ -149,6 +178,8 @@ class Supervisor {
   ShutdownHandler shutdown_handler_;
   std::set<pid_t> oneshot_running_;
   std::map<pid_t, int> oneshot_exited_;  // pid -> waitpid status
+  std::map<int, std::function<void()>> watches_;
+  std::function<void()> on_change_;
 };
 
 }  // namespace lifeboat

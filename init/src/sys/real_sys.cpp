@@ -29,6 +29,9 @@ namespace lifeboat::sys {
 
 namespace {
 
+// How long spawn() waits for the child to report a failed exec (see spawn()).
+constexpr int kSpawnStatusWaitMs = 2000;
+
 Status from_rc(int rc) noexcept { return rc < 0 ? Status::failure(errno) : Status{rc, 0}; }
 
 // Child side of spawn(): only async-signal-safe calls from here on.
@@ -127,11 +130,22 @@ Result<pid_t> RealSys::spawn(const SpawnSpec& spec) noexcept {
     child_exec(spec, argv.data(), envp.data(), search, errpipe[1]);
   }
   ::close(errpipe[1]);
+  // The child reports a failed exec through the pipe (closed by a successful exec). Its
+  // setup may block before that (opening a console tty that never answers): wait a
+  // bounded time, then treat the child as started; if its exec fails later it exits 127
+  // and is reaped like any other exit.
   int child_err = 0;
-  ssize_t n;
+  ssize_t n = -1;
+  struct pollfd pfd = {errpipe[0], POLLIN, 0};
+  int pr;
   do {
-    n = ::read(errpipe[0], &child_err, sizeof child_err);
-  } while (n < 0 && errno == EINTR);
+    pr = ::poll(&pfd, 1, kSpawnStatusWaitMs);
+  } while (pr < 0 && errno == EINTR);
+  if (pr > 0) {
+    do {
+      n = ::read(errpipe[0], &child_err, sizeof child_err);
+    } while (n < 0 && errno == EINTR);
+  }
   ::close(errpipe[0]);
   if (n == static_cast<ssize_t>(sizeof child_err)) {
     // exec failed: collect the child now so it never shows up as an unknown zombie.
@@ -166,24 +180,35 @@ Status RealSys::block_all_signals() noexcept {
   return ok_status();
 }
 
-Result<Event> RealSys::wait_event(int timeout_ms, int extra_fd) noexcept {
-  struct pollfd pfd[2] = {{signal_fd_, POLLIN, 0}, {extra_fd, POLLIN, 0}};
-  int nfds = extra_fd >= 0 ? 2 : 1;
-  if (signal_fd_ < 0) {
-    pfd[0].fd = -1;  // ignored by poll
+Result<Event> RealSys::wait_events(int timeout_ms, const std::vector<int>& fds) noexcept {
+  // Without a signalfd nothing would wake a wait without a timeout (SIGCHLD included):
+  // bound it, so the caller's loop still reaps and restarts.
+  if (signal_fd_ < 0 && (timeout_ms < 0 || timeout_ms > 1000)) timeout_ms = 1000;
+  constexpr std::size_t kMax = 32;  // signalfd + watched fds; more are not waited for
+  struct pollfd pfd[kMax + 1];
+  pfd[0] = {signal_fd_, POLLIN, 0};  // a negative fd is ignored by poll
+  std::size_t n = 1;
+  for (int fd : fds) {
+    if (n > kMax) break;
+    pfd[n++] = {fd, POLLIN, 0};
   }
-  int r = ::poll(pfd, static_cast<nfds_t>(nfds), timeout_ms);
+  int r = ::poll(pfd, static_cast<nfds_t>(n), timeout_ms);
   if (r < 0) return errno == EINTR ? Result<Event>{} : Result<Event>::failure(errno);
   Event ev;
   if (signal_fd_ >= 0 && (pfd[0].revents & POLLIN)) {
     struct signalfd_siginfo si;
-    ssize_t n = ::read(signal_fd_, &si, sizeof si);
-    if (n == static_cast<ssize_t>(sizeof si)) {
+    ssize_t got = ::read(signal_fd_, &si, sizeof si);
+    if (got == static_cast<ssize_t>(sizeof si)) {
       ev.signo = static_cast<int>(si.ssi_signo);
       ev.sender = static_cast<pid_t>(si.ssi_pid);
     }
   }
-  if (nfds == 2 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR))) ev.fd_ready = true;
+  try {
+    for (std::size_t i = 1; i < n; ++i)
+      if (pfd[i].fd >= 0 && (pfd[i].revents & (POLLIN | POLLHUP | POLLERR | POLLNVAL))) ev.ready.push_back(pfd[i].fd);
+  } catch (...) {
+    return Result<Event>::failure(ENOMEM);
+  }
   return Result<Event>::success(ev);
 }
 

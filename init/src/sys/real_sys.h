@@ -17,7 +17,7 @@ class RealSys final : public Sys {
   Result<WaitStatus> waitpid(pid_t pid, int options) noexcept override;
 
   Status block_all_signals() noexcept override;
-  Result<Event> wait_event(int timeout_ms, int extra_fd) noexcept override;
+  Result<Event> wait_events(int timeout_ms, const std::vector<int>& fds) noexcept override;
 
   Result<int> open(const std::string& path, int flags, mode_t mode) noexcept override;
   Status close(int fd) noexcept override;

@@ -12,6 +12,17 @@ const char* error_text(int err) noexcept {
   return s ? s : "unknown error";
 }
 
+Result<Event> Sys::wait_event(int timeout_ms, int extra_fd) noexcept {
+  std::vector<int> fds;
+  try {
+    if (extra_fd >= 0) fds.push_back(extra_fd);
+  } catch (...) {
+  }
+  auto r = wait_events(timeout_ms, fds);
+  if (r.ok()) r.value.fd_ready = !r.value.ready.empty();
+  return r;
+}
+
 Result<std::string> Sys::read_file(const std::string& path, std::size_t max_bytes) noexcept {
   auto fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (!fd.ok()) return Result<std::string>::failure(fd.err);

@@ -47,11 +47,13 @@ struct WaitStatus {
   int status = 0;  // as from waitpid(2)
 };
 
-// What wait_event() saw: a signal (signo != 0), extra_fd readable, or neither (timeout).
+// What wait_event() saw: a signal (signo != 0), extra fds readable (or hung up), or
+// neither (timeout).
 struct Event {
   int signo = 0;
   pid_t sender = 0;
-  bool fd_ready = false;
+  bool fd_ready = false;    // wait_event(): extra_fd is ready
+  std::vector<int> ready;   // wait_events(): the fds that are ready
 };
 
 // How to start a child. The child always gets an empty signal mask and default
@@ -82,9 +84,11 @@ class Sys {
 
   // --- signals: all blocked, read from a signalfd -----------------------------------------
   virtual Status block_all_signals() noexcept = 0;
-  // Waits up to timeout_ms (<0: forever) for a signal or for extra_fd (-1: none) to be
-  // readable. Returns at most one signal per call.
-  virtual Result<Event> wait_event(int timeout_ms, int extra_fd) noexcept = 0;
+  // Waits up to timeout_ms (<0: forever) for a signal or for one of `fds` to be readable
+  // (or hung up). Returns at most one signal per call; Event::ready lists the ready fds.
+  virtual Result<Event> wait_events(int timeout_ms, const std::vector<int>& fds) noexcept = 0;
+  // The same with at most one extra fd (-1: none): Event::fd_ready.
+  Result<Event> wait_event(int timeout_ms, int extra_fd) noexcept;
 
   // --- files -------------------------------------------------------------------------
   virtual Result<int> open(const std::string& path, int flags, mode_t mode = 0) noexcept = 0;
