@@ -219,6 +219,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     // Internal: the disk work PID 1 starts after `ready` (disks/worker.h).
     if (args.size() == 1 && args[0] == "__disks") return disks::run_disks_worker(sys);
+    if (args.size() == 2 && args[0] == "__probe") return disks::run_probe_child(sys, args[1]);
     CliOutput out;
     int rc = rescue_main(args, sys, out);
     if (!sys.write_all(1, out.out).ok()) rc = kExitFailure;  // e.g. EPIPE

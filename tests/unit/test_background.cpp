@@ -13,6 +13,8 @@
 #include "cli/rescue.h"
 #include "cli/summary.h"
 #include "common/bounded_log.h"
+#include "boot/cmdline.h"
+#include "disks/options.h"
 #include "disks/worker.h"
 #include "fake_sys.h"
 #include "report/services.h"
@@ -300,4 +302,71 @@ TEST_CASE("rescue status --wait: returns once the disk work is done, fails at it
   CliOutput bad;
   CHECK(rescue_main({"status", "--wait", "-1"}, sys2, bad) == kExitUsage);
   ::unsetenv("LIFEBOAT_RUN_DIR");
+}
+
+TEST_CASE("probe children: a scan survives JSON; timed-out and failed probes are reported, the rest kept") {
+  disks::Scan one;
+  disks::Disk d;
+  d.name = "vda";
+  d.path = "/dev/vda";
+  d.major = 254;
+  d.size_bytes = 1 << 30;
+  d.table = "gpt";
+  d.partitions = {"vda1"};
+  one.disks.push_back(d);
+  disks::Volume v;
+  v.name = "vda1";
+  v.path = "/dev/vda1";
+  v.disk = "vda";
+  v.partno = 1;
+  v.type = "ext4";
+  v.label = "root\x1b[31m";
+  disks::ExtState e;
+  e.read = true;
+  e.needs_recovery = true;
+  e.last_check = 1700000000;
+  v.ext = e;
+  one.volumes.push_back(v);
+  one.problems.push_back("vda: something");
+  const std::string json = disks::scan_to_json(one);
+  disks::Scan back;
+  std::string error;
+  REQUIRE(disks::scan_from_json(json, back, error));
+  REQUIRE(back.volumes.size() == 1);
+  CHECK(back.volumes[0].label == v.label);
+  REQUIRE(back.volumes[0].ext);
+  CHECK(back.volumes[0].ext->needs_recovery);
+  CHECK(back.volumes[0].ext->last_check == 1700000000);
+  CHECK(back.disks[0].partitions == d.partitions);
+  CHECK_FALSE(disks::scan_from_json("{\"disks\": 3}", back, error));
+  CHECK_FALSE(error.empty());
+
+  test::FakeSys sys;
+  sys.add_file("/run/scan/vda.json", "### lifeboat: command 1: /init __probe vda\n" + json +
+                                         "\n### lifeboat: exit status 0 after 40 ms\n");
+  sys.add_file("/run/scan/vdc.json", "### lifeboat: command 3: /init __probe vdc\nSegmentation fault\n");
+  std::vector<disks::CmdResult> results(3);
+  results[1].kind = disks::CmdResult::Kind::timed_out;
+  results[2].kind = disks::CmdResult::Kind::signaled;
+  results[2].code = 11;
+  std::map<std::string, std::string> stuck;
+  disks::Scan all = disks::collect_probes(sys, {"vda", "vdb", "vdc"}, results, "/run/scan", 60, stuck);
+  REQUIRE(all.disks.size() == 2);
+  CHECK(all.disks[1].name == "vdb");
+  CHECK(all.disks[1].probe_problem == "probe timed out after 60 s");
+  CHECK(stuck.count("vdb") == 1);
+  CHECK(all.volumes.size() == 1);
+  CHECK(all.problems.size() == 3);
+  CHECK(all.problems[1] == "vdb: probe timed out after 60 s; the disk is left alone (not protected, not checked)");
+  CHECK(all.problems[2] == "vdc: probe failed (killed by signal 11); see /run/scan/vdc.json");
+}
+
+TEST_CASE("lifeboat.probe_timeout: seconds, checked like fsck_timeout") {
+  auto parse = [](const char* text) { return disks::parse_disks_options(parse_cmdline(text), FsckMode::check); };
+  CHECK(parse("").options.probe_timeout_s == 60);
+  CHECK(parse("lifeboat.probe_timeout=5").options.probe_timeout_s == 5);
+  auto bad = parse("lifeboat.probe_timeout=0");
+  CHECK(bad.options.probe_timeout_s == 60);
+  REQUIRE(bad.errors.size() == 1);
+  CHECK(bad.errors[0].field == "lifeboat.probe_timeout");
 }

@@ -15,7 +15,7 @@ Error cmdline_error(const std::string& key, std::string message, Severity sev = 
 }  // namespace
 
 bool is_disks_cmdline_key(std::string_view key) noexcept {
-  if (key == "lifeboat.fsck_timeout" || key == "lifeboat.xfs_zero_log") return true;
+  if (key == "lifeboat.fsck_timeout" || key == "lifeboat.probe_timeout" || key == "lifeboat.xfs_zero_log") return true;
   return key.size() > kOverridePrefix.size() && key.substr(0, kOverridePrefix.size()) == kOverridePrefix;
 }
 
@@ -33,15 +33,16 @@ DisksOptionsResult parse_disks_options(const Cmdline& cmdline, FsckMode global) 
   o.mode = global;
   for (const CmdlineParam& p : cmdline.params) {
     if (!is_disks_cmdline_key(p.key)) continue;
-    if (p.key == "lifeboat.fsck_timeout") {
+    if (p.key == "lifeboat.fsck_timeout" || p.key == "lifeboat.probe_timeout") {
+      std::int64_t& target = p.key == "lifeboat.fsck_timeout" ? o.timeout_s : o.probe_timeout_s;
       long long v = 0;
       if (!p.has_value || !parse_int(p.value, v) || v < 1 || v > 86400) {
         r.errors.push_back(cmdline_error(p.key, "expected seconds (1-86400), got " +
                                                     (p.has_value ? quoted(p.value) : std::string("no value")) +
-                                                    "; keeping " + std::to_string(o.timeout_s)));
+                                                    "; keeping " + std::to_string(target)));
         continue;
       }
-      o.timeout_s = v;
+      target = v;
     } else if (p.key == "lifeboat.xfs_zero_log") {
       const std::string& v = p.value;
       if (!p.has_value || v.empty() || v == "1" || v == "yes" || v == "true" || v == "on") o.xfs_zero_log = true;

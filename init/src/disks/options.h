@@ -5,6 +5,9 @@
 //   lifeboat.fsck.<dev>=check|repair|off per device: <dev> is a kernel name (vda1), a
 //                                        filesystem UUID or a LABEL
 //   lifeboat.fsck_timeout=SECONDS        per filesystem, default 600 (1..86400)
+//   lifeboat.probe_timeout=SECONDS       looking at one disk (libblkid, libext2fs) in a child,
+//                                        default 60 (1..86400); a disk whose probe does not
+//                                        finish is reported and left alone
 //   lifeboat.xfs_zero_log[=1]            allow `xfs_repair -L` (zeroes a log that cannot be
 //                                        replayed; can lose recent changes) in repair mode
 //
@@ -35,6 +38,7 @@ struct DisksOptions {
   FsckMode mode = FsckMode::check;
   std::vector<Override> overrides;  // command line order; a later one for the same target wins
   std::int64_t timeout_s = 600;
+  std::int64_t probe_timeout_s = 60;
   bool xfs_zero_log = false;
 };
 

@@ -245,19 +245,31 @@ Probers default_probers(sys::Sys& sys) {
   return p;
 }
 
-Scan scan_disks(sys::Sys& sys, const Probers& probers, const std::string& sys_block, const std::string& dev_dir) {
-  Scan scan;
+std::vector<std::string> block_names(sys::Sys& sys, const std::string& sys_block, std::string& problem) {
+  std::vector<std::string> names;
   auto entries = sys.list_dir(sys_block);
   if (!entries.ok()) {
-    scan.problems.push_back(sys_block + ": " + sys::error_text(entries.err));
-    return scan;
+    problem = sys_block + ": " + sys::error_text(entries.err);
+    return names;
   }
-  std::vector<std::string> names;
   for (const auto& e : entries.value)
     if (e.name != "." && e.name != "..") names.push_back(e.name);
   std::sort(names.begin(), names.end(), name_less);
+  return names;
+}
+
+Scan scan_disks(sys::Sys& sys, const Probers& probers, const std::string& sys_block, const std::string& dev_dir,
+                const std::string& only) {
+  Scan scan;
+  std::string problem;
+  auto names = block_names(sys, sys_block, problem);
+  if (!problem.empty()) {
+    scan.problems.push_back(problem);
+    return scan;
+  }
 
   for (const auto& name : names) {
+    if (!only.empty() && name != only) continue;
     const std::string dir = sys_block + "/" + name;
     Disk d;
     d.name = name;

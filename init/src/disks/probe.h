@@ -57,8 +57,17 @@ struct Scan {
   std::size_t metadata_drives = 0;  // left out (config-2, cidata)
 };
 
+// `only`: just that /sys/block entry (a probe child looks at one disk).
 Scan scan_disks(sys::Sys& sys, const Probers& probers, const std::string& sys_block = "/sys/block",
-                const std::string& dev_dir = "/dev");
+                const std::string& dev_dir = "/dev", const std::string& only = "");
+
+// The /sys/block entries a scan looks at, in scan order.
+std::vector<std::string> block_names(sys::Sys& sys, const std::string& sys_block, std::string& problem);
+
+// A Scan as JSON (what `init __probe DISK` prints) and back. Parsing never throws: what
+// is not understood is left out, and `error` says so.
+std::string scan_to_json(const Scan& scan);
+bool scan_from_json(const std::string& text, Scan& out, std::string& error);
 
 // Reads the primary ext superblock of `dev` through Sys (no library).
 ExtState read_ext_superblock(sys::Sys& sys, const std::string& dev);

@@ -184,8 +184,12 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
   ctx.tools.umount = find_tool(sys, "umount");
   for (const char* t : {"vgchange", "mdadm", "cryptsetup", "swapon"}) ctx.hint_tools[t] = !find_tool(sys, t).empty();
 
-  if (!ctx.probers) ctx.probers = default_probers(sys);
-  ctx.scan = scan_disks(sys, *ctx.probers, ctx.sys_block, ctx.dev_dir);
+  if (ctx.scanner) {
+    ctx.scan = ctx.scanner(ctx);
+  } else {
+    if (!ctx.probers) ctx.probers = default_probers(sys);
+    ctx.scan = scan_disks(sys, *ctx.probers, ctx.sys_block, ctx.dev_dir);
+  }
   ctx.scanned = true;
   for (const auto& p : ctx.scan.problems) ctx.problems.push_back(p);
 
@@ -204,7 +208,10 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
   // From here on nothing may write to a guest disk: the kernel refuses it.
   if (ctx.protect_disks) {
     ctx.guard = std::make_unique<ReadOnlyGuard>(sys);
-    std::string p = ctx.guard->protect(ctx.scan.disks);
+    std::vector<Disk> reachable;  // a disk whose probe never finished is not opened again
+    for (const auto& d : ctx.scan.disks)
+      if (!ctx.stuck.count(d.name)) reachable.push_back(d);
+    std::string p = ctx.guard->protect(reachable);
     if (!p.empty()) ctx.problems.push_back("read-only protection: " + p);
   }
 

@@ -78,6 +78,9 @@ struct DisksContext {
   std::int64_t probe_mount_timeout_ms = 30000;
   ParallelOptions parallel;
   bool protect_disks = true;  // BLKROSET while looking and checking
+  // When set, finds the disks instead of scan_disks() in this process (the disks worker
+  // probes each disk in a child with a time limit: disks/worker.h).
+  std::function<Scan(DisksContext&)> scanner;
   // Called whenever a volume changes state (scan done; each check pending -> running ->
   // its final state): the disks worker republishes status (disks/worker.h).
   std::function<void()> on_change;

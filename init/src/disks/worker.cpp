@@ -8,6 +8,7 @@
 #include "boot/cmdline.h"
 #include "common/text.h"
 #include "config/boot_options.h"
+#include "disks/parallel.h"
 #include "disks/step.h"
 #include "report/step_runner.h"
 
@@ -24,7 +25,99 @@ std::string disk_work_json(const std::string& state, std::size_t done, std::size
       -1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
+std::string scan_dir() { return run_dir() + "/scan"; }
+
+// One probe child per /sys/block entry, side by side, each with its time limit.
+Scan scan_in_children(sys::Sys& sys, Log& log, DisksContext& ctx) {
+  std::string problem;
+  std::vector<std::string> names = block_names(sys, ctx.sys_block, problem);
+  if (!problem.empty()) {
+    Scan s;
+    s.problems.push_back(problem);
+    return s;
+  }
+  if (auto st = sys.mkdir_p(scan_dir(), 0700); !st.ok()) {
+    Scan s;
+    s.problems.push_back(scan_dir() + ": " + sys::error_text(st.err));
+    return s;
+  }
+  const std::int64_t timeout_s = ctx.options.probe_timeout_s;
+  std::vector<CmdResult> results(names.size());
+  std::vector<std::int64_t> started(names.size(), 0);
+  ParallelHooks hooks;
+  hooks.next = [&](std::size_t lane, const CmdResult* last) -> std::optional<Launch> {
+    if (last) {
+      results[lane] = *last;
+      return std::nullopt;
+    }
+    (void)sys.unlink(scan_dir() + "/" + names[lane] + ".json");
+    started[lane] = sys.monotonic_ms();
+    Launch l;
+    l.argv = {"/init", "__probe", names[lane]};
+    l.env = sys::base_environment();
+    l.log_path = scan_dir() + "/" + names[lane] + ".json";
+    l.timeout_ms = timeout_s * 1000;
+    return l;
+  };
+  hooks.progress = [&](std::size_t lane, std::int64_t now) {
+    log.line(strformat("disks: %s: still probing (%lld s)", names[lane].c_str(),
+                       static_cast<long long>((now - started[lane] + 500) / 1000)));
+  };
+  (void)run_parallel(sys, names.size(), hooks, ctx.parallel);
+  return collect_probes(sys, names, results, scan_dir(), timeout_s, ctx.stuck);
+}
+
 }  // namespace
+
+Scan collect_probes(sys::Sys& sys, const std::vector<std::string>& names, const std::vector<CmdResult>& results,
+                    const std::string& dir, std::int64_t timeout_s, std::map<std::string, std::string>& stuck) {
+  Scan total;
+  for (std::size_t i = 0; i < names.size() && i < results.size(); ++i) {
+    const std::string& name = names[i];
+    const CmdResult& r = results[i];
+    if (r.kind == CmdResult::Kind::timed_out || r.kind == CmdResult::Kind::cancelled) {
+      Disk d;
+      d.name = name;
+      d.path = "/dev/" + name;
+      d.probe_problem = r.kind == CmdResult::Kind::cancelled
+                            ? "probe cancelled (shutdown)"
+                            : strformat("probe timed out after %lld s", static_cast<long long>(timeout_s));
+      stuck[name] = d.probe_problem;
+      total.problems.push_back(name + ": " + d.probe_problem + "; the disk is left alone (not protected, not checked)");
+      total.disks.push_back(std::move(d));
+      continue;
+    }
+    auto text = sys.read_file(dir + "/" + name + ".json", 4 << 20);
+    std::string json;
+    if (text.ok())
+      for (auto line : split_lines(text.value))
+        if (!line.starts_with("### lifeboat:") && !trim(line).empty()) json.append(line);
+    Scan one;
+    std::string error;
+    if (!text.ok() || json.empty() || !scan_from_json(json, one, error)) {
+      const std::string why = r.kind == CmdResult::Kind::exited && r.code == 0 ? (error.empty() ? "no output" : error)
+                              : r.kind == CmdResult::Kind::exited ? strformat("exit status %d", r.code)
+                              : r.kind == CmdResult::Kind::signaled ? strformat("killed by signal %d", r.code)
+                                                                    : "could not run";
+      total.problems.push_back(name + ": probe failed (" + why + "); see " + dir + "/" + name + ".json");
+      continue;
+    }
+    for (auto& d : one.disks) total.disks.push_back(std::move(d));
+    for (auto& v : one.volumes) total.volumes.push_back(std::move(v));
+    for (auto& p : one.problems) total.problems.push_back(std::move(p));
+    total.metadata_drives += one.metadata_drives;
+  }
+  return total;
+}
+
+int run_probe_child(sys::Sys& sys, const std::string& name) noexcept {
+  try {
+    Scan s = scan_disks(sys, default_probers(sys), "/sys/block", "/dev", name);
+    return sys.write_all(1, scan_to_json(s) + "\n").ok() ? 0 : 1;
+  } catch (...) {
+    return 1;
+  }
+}
 
 int run_disks_worker(sys::Sys& sys) noexcept {
   try {
@@ -43,6 +136,7 @@ int run_disks_worker(sys::Sys& sys) noexcept {
     log.set_debug(opts.debug);
 
     DisksContext ctx;
+    ctx.scanner = [&](DisksContext& c) { return scan_in_children(sys, log, c); };
     std::string state = "detecting";
     auto publish = [&]() {
       auto [done, total] = fsck_progress(ctx);

@@ -16,9 +16,13 @@
 // A worker that dies without finishing is reported the same way ("failed: ...").
 // PID 1 never opens a guest disk: the worker and its children do.
 #include <functional>
+#include <map>
+#include <vector>
 #include <string>
 
 #include "boot/log.h"
+#include "disks/fsck_policy.h"
+#include "disks/probe.h"
 #include "report/status.h"
 #include "supervise/supervisor.h"
 #include "sys/sys.h"
@@ -26,7 +30,21 @@
 namespace lifeboat::disks {
 
 // The worker: `init __disks`. Returns its exit code.
+//
+// It does not probe the disks itself either: each /sys/block entry is looked at by a
+// child `init __probe NAME` (libblkid, libext2fs), all in parallel, each with
+// lifeboat.probe_timeout (default 60 s). Their JSON output (disks/probe.h: scan_to_json)
+// goes to <run_dir>/scan/NAME.json. A disk whose probe does not finish is reported
+// ("probe timed out after N s") and left alone; the others go on.
 int run_disks_worker(sys::Sys& sys) noexcept;
+
+// The probe child: `init __probe NAME`. Prints the scan of that one disk as JSON.
+int run_probe_child(sys::Sys& sys, const std::string& name) noexcept;
+
+// Reads what probe children wrote (log files: "### lifeboat:" lines around the JSON) into
+// one Scan, in `names` order; `results[i]` says how child i ended (pure but for the reads).
+Scan collect_probes(sys::Sys& sys, const std::vector<std::string>& names, const std::vector<CmdResult>& results,
+                    const std::string& dir, std::int64_t timeout_s, std::map<std::string, std::string>& stuck);
 
 // Merges the worker's published state `worker` into PID 1's `status` (pure). `own_errors`
 // is how many of status.errors are PID 1's own (the worker's follow them).
