@@ -31,6 +31,7 @@
 #include "report/services.h"
 #include "report/status.h"
 #include "report/step_runner.h"
+#include "sources/drives_child.h"
 #include "sources/provision.h"
 #include "supervise/shutdown.h"
 #include "supervise/supervisor.h"
@@ -112,6 +113,7 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   // parsed in its own step; IMDS needs the network; the final merge feeds SSH.
   src::Provision prov;
   steps.run_step("metadata cmdline", [&](StepContext& s) { src::source_cmdline(sys, steps, s, prov); });
+  steps.run_step("metadata drives", [&](StepContext& s) { src::read_metadata_drives(sup, s, prov); });
   steps.run_step("metadata config-2", [&](StepContext& s) { src::source_config_drive(sys, steps, s, prov); });
   steps.run_step("metadata nocloud", [&](StepContext& s) { src::source_nocloud(sys, steps, s, prov); });
   steps.run_step("network", [&](StepContext& s) { src::network(sys, sup, log, steps, s, prov); });
@@ -220,6 +222,9 @@ int main(int argc, char** argv) {
     // Internal: the disk work PID 1 starts after `ready` (disks/worker.h).
     if (args.size() == 1 && args[0] == "__disks") return disks::run_disks_worker(sys);
     if (args.size() == 2 && args[0] == "__probe") return disks::run_probe_child(sys, args[1]);
+    if (args.size() == 2 && args[0] == "__blkid") return src::run_blkid_child(sys, args[1]);
+    if (!args.empty() && args[0] == "__metadata")
+      return src::run_metadata_child(sys, std::vector<std::string>(args.begin() + 1, args.end()));
     CliOutput out;
     int rc = rescue_main(args, sys, out);
     if (!sys.write_all(1, out.out).ok()) rc = kExitFailure;  // e.g. EPIPE

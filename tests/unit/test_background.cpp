@@ -18,6 +18,8 @@
 #include "disks/worker.h"
 #include "fake_sys.h"
 #include "report/services.h"
+#include "report/step_runner.h"
+#include "sources/provision.h"
 #include "report/status.h"
 #include "supervise/supervisor.h"
 
@@ -369,4 +371,53 @@ TEST_CASE("lifeboat.probe_timeout: seconds, checked like fsck_timeout") {
   CHECK(bad.options.probe_timeout_s == 60);
   REQUIRE(bad.errors.size() == 1);
   CHECK(bad.errors[0].field == "lifeboat.probe_timeout");
+}
+
+TEST_CASE("metadata drives: read by a child; its JSON carries filesystems and files, PID 1 uses them") {
+  src::DrivesRead d;
+  d.filesystems.push_back(src::BlockFs{"/dev/sr0", "iso9660", "config-2"});
+  d.problems = "/dev/vdb: libblkid did not answer within 5 s";
+  d.found["config-2"] = d.filesystems[0];
+  src::FilesRead r;
+  r.mounted = true;
+  r.files["openstack/latest/meta_data.json"].text = "{\"uuid\": \"x\", \"admin_pass\": \"s3cret\"}";
+  r.files["openstack/latest/network_data.json"].problem = "missing";
+  d.reads["config-2"] = r;
+  const std::string json = src::drives_to_json(d);
+
+  struct ChildSys : test::FakeSys {
+    std::string output;
+    Result<pid_t> spawn(const sys::SpawnSpec& spec) noexcept override {
+      auto p = test::FakeSys::spawn(spec);
+      write_fd(spec.stdout_fd, output);
+      exit_child(p.value, 0);
+      return p;
+    }
+  } sys;
+  sys.output = json + "\n";
+  Log log(sys);
+  Supervisor sup(sys, log);
+  src::Provision prov;
+  StepContext step;
+  src::read_metadata_drives(sup, step, prov);
+  CHECK(step.result() == StepResult::ok);
+  CHECK(step.detail() == "1 filesystem, config-2 on /dev/sr0; /dev/vdb: libblkid did not answer within 5 s");
+  REQUIRE(sys.spawns.size() == 1);
+  CHECK(sys.spawns[0].argv == std::vector<std::string>{"/init", "__metadata", "config-2", "cidata"});
+  REQUIRE(prov.drives);
+  REQUIRE(prov.drives->reads.count("config-2"));
+  CHECK(*prov.drives->reads["config-2"].files["openstack/latest/meta_data.json"].text ==
+        *r.files["openstack/latest/meta_data.json"].text);
+
+  // A child that prints garbage: the step fails, nothing is read in PID 1.
+  ChildSys bad;
+  bad.output = "Segmentation fault\n";
+  Log log2(bad);
+  Supervisor sup2(bad, log2);
+  src::Provision prov2;
+  StepContext step2;
+  src::read_metadata_drives(sup2, step2, prov2);
+  CHECK(step2.result() == StepResult::failed);
+  REQUIRE(prov2.drives);
+  CHECK(prov2.drives->filesystems.empty());
 }

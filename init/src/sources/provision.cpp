@@ -24,10 +24,34 @@ std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-// Scans the block devices once; config-2 and NoCloud share the result.
+// Scans the block devices once; config-2 and NoCloud share the result. After
+// read_metadata_drives() the child's findings are used instead.
 const std::vector<BlockFs>& filesystems(sys::Sys& sys, Provision& p) {
-  if (!p.filesystems) p.filesystems = scan_block_filesystems(sys, p.probe, p.scan_problems);
+  if (!p.filesystems) {
+    if (p.drives) {
+      p.filesystems = p.drives->filesystems;
+      p.scan_problems = p.drives->problems;
+    } else {
+      p.filesystems = scan_block_filesystems(sys, p.probe, p.scan_problems);
+    }
+  }
   return *p.filesystems;
+}
+
+// What the child read from the filesystem labelled `label`, or a read in this process.
+FilesRead read_drive(sys::Sys& sys, Provision& p, const BlockFs& fs, const std::string& label) {
+  if (p.drives) {
+    auto it = p.drives->reads.find(label);
+    if (it != p.drives->reads.end()) {
+      FilesRead r = std::move(it->second);
+      p.drives->reads.erase(it);
+      return r;
+    }
+    FilesRead r;
+    r.error = "not read by the metadata child";
+    return r;
+  }
+  return read_files_from(sys, fs, p.mount_dir + "/" + label, metadata_wants(label));
 }
 
 std::string no_label_reason(const Provision& p, const char* label) {
@@ -96,12 +120,37 @@ void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provisi
   step.note(note);
 }
 
+void read_metadata_drives(Supervisor& sup, StepContext& step, Provision& p, const std::string& exe) {
+  RunSpec rs;
+  rs.argv = {exe, "__metadata"};
+  if (source_enabled(p.cmdline, meta::Source::config_drive)) rs.argv.push_back("config-2");
+  if (source_enabled(p.cmdline, meta::Source::nocloud)) rs.argv.push_back("cidata");
+  rs.timeout_ms = kMetadataChildTimeoutMs;
+  rs.capture = Capture::string;
+  rs.capture_limit = 8 << 20;
+  RunResult rr = sup.run(rs);
+  DrivesRead d;
+  std::string error;
+  const bool parsed = rr.ok() && drives_from_json(rr.output, d, error);
+  meta::wipe(rr.output);  // admin_pass may be in there
+  if (!parsed) {
+    // No drive could be read: the sources report "no filesystem labelled ...".
+    p.drives = DrivesRead{};
+    p.drives->problems = "metadata child: " + (rr.ok() ? error : rr.describe());
+    return step.fail(p.drives->problems);
+  }
+  p.drives = std::move(d);
+  std::string note = plural(p.drives->filesystems.size(), "filesystem", "filesystems");
+  for (const auto& [label, fs] : p.drives->found) note += ", " + label + " on " + fs.device;
+  if (!p.drives->problems.empty()) note += "; " + p.drives->problems;
+  step.note(note);
+}
+
 void source_config_drive(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p) {
   if (!source_enabled(p.cmdline, meta::Source::config_drive)) return step.skip("not in lifeboat.datasource");
   auto fs = find_by_label(filesystems(sys, p), {"config-2"});
   if (!fs) return step.skip(no_label_reason(p, "config-2"));
-  FilesRead got = read_files_from(sys, *fs, p.mount_dir + "/config-2",
-                                  {{meta::kMetaDataJson, kMaxDocument}, {meta::kNetworkDataJson, kMaxDocument}});
+  FilesRead got = read_drive(sys, p, *fs, "config-2");
   if (!got.mounted) return step.fail(got.error);
   Errors errors;
   auto md = take(got, meta::kMetaDataJson, "config-2", true, errors);
@@ -119,8 +168,7 @@ void source_config_drive(sys::Sys& sys, StepRunner& steps, StepContext& step, Pr
 
 void source_nocloud(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p) {
   if (!source_enabled(p.cmdline, meta::Source::nocloud)) return step.skip("not in lifeboat.datasource");
-  const std::vector<FileWant> want = {{"meta-data", kMaxDocument}, {"user-data", kMaxDocument},
-                                      {"network-config", kMaxDocument}};
+  const std::vector<FileWant> want = metadata_wants("cidata");
   std::optional<meta::NocloudSeed> seed;
   if (p.cmdline) seed = p.cmdline->config.nocloud_seed;
   FilesRead got;
@@ -136,7 +184,7 @@ void source_nocloud(sys::Sys& sys, StepRunner& steps, StepContext& step, Provisi
     auto fs = find_by_label(filesystems(sys, p), {"cidata"});
     if (!fs) return step.skip(no_label_reason(p, "cidata"));
     where = fs->device + " (" + fs->type + ")";
-    got = read_files_from(sys, *fs, p.mount_dir + "/cidata", want);
+    got = read_drive(sys, p, *fs, "cidata");
     if (!got.mounted) return step.fail(got.error);
   }
   Errors errors;

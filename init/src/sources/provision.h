@@ -24,6 +24,7 @@
 #include "report/step_runner.h"
 #include "common/bounded_log.h"
 #include "sources/blockdev.h"
+#include "sources/drives_child.h"
 #include "sources/imds_client.h"
 #include "supervise/supervisor.h"
 #include "sys/sys.h"
@@ -48,12 +49,17 @@ struct Provision {
   net::NetResult net;
   meta::Config config;  // after finish_config()
   bool config_done = false;
+  // What `init __metadata` found and read (sources/drives_child.h), when it ran.
+  std::optional<DrivesRead> drives;
   int dropbear_log_fd = -1;  // the write end of Dropbear's log pipe, kept open for its whole life
   int dropbear_log_read = -1;
   std::unique_ptr<BoundedLog> dropbear_log_sink;  // dropbear.log: first 1 MiB + the newest 1-2 MiB
 };
 
 void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
+// Runs `init __metadata` (the labels of the enabled sources) with a time limit; fills
+// p.drives. Without it (unit tests) the sources probe and mount in this process.
+void read_metadata_drives(Supervisor& sup, StepContext& step, Provision& p, const std::string& exe = "/init");
 void source_config_drive(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 void source_nocloud(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p);
