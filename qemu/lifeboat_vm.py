@@ -70,7 +70,7 @@ class VM:
     def __init__(self, append: str = "", disks: list[str] | tuple = (), mem: int = 256,
                  extra: list[str] | tuple = (), kernel: str | None = None,
                  initrd: str | None = None, net: bool = True, guestfwd: str | None = None,
-                 smp: int = 1, name: str = "vm", user_net: str | None = None):
+                 smp: int = 1, name: str = "vm", user_net: str | None = None, qmp: bool = False):
         """user_net: extra `-netdev user` options, e.g. "net=169.254.0.0/16,host=169.254.0.2,
         dhcpstart=169.254.0.15" (guestfwd only accepts addresses inside the user network)."""
         self.kernel = kernel or os.path.join(OUT, "vmlinuz")
@@ -90,6 +90,8 @@ class VM:
         logdir = os.environ.get("LIFEBOAT_KEEP_LOGS") or tempfile.mkdtemp(prefix="lifeboat-vm-")
         os.makedirs(logdir, exist_ok=True)
         self.log_path = os.path.join(logdir, f"{name}-{os.getpid()}-{int(time.time())}.console.log")
+        # QMP (system_powerdown, device_del): a unix socket in a private directory.
+        self.qmp_path = os.path.join(tempfile.mkdtemp(prefix="lifeboat-qmp-"), "qmp.sock") if qmp else None
         self.proc: subprocess.Popen | None = None
         self._buf = bytearray()
         self._cursor = 0
@@ -116,6 +118,8 @@ class VM:
             if self.guestfwd:
                 netdev += f",guestfwd={self.guestfwd}"
             cmd += ["-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:56"]
+        if self.qmp_path:
+            cmd += ["-qmp", f"unix:{self.qmp_path},server=on,wait=off"]
         return cmd + self.extra
 
     def start(self) -> "VM":
@@ -224,6 +228,28 @@ class VM:
         self._cursor = max(cursor, self._cursor)
         return time.monotonic() - self.started_at
 
+    def qmp(self, execute: str, **arguments) -> dict:
+        """One QMP command (the VM must be made with qmp=True); returns QEMU's answer."""
+        import json
+        assert self.qmp_path, "VM(qmp=True) needed"
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(30)
+            s.connect(self.qmp_path)
+            f = s.makefile("rw")
+            json.loads(f.readline())  # greeting
+            f.write(json.dumps({"execute": "qmp_capabilities"}) + "\n")
+            f.flush()
+            json.loads(f.readline())
+            msg = {"execute": execute}
+            if arguments:
+                msg["arguments"] = arguments
+            f.write(json.dumps(msg) + "\n")
+            f.flush()
+            while True:  # skip asynchronous events
+                answer = json.loads(f.readline())
+                if "return" in answer or "error" in answer:
+                    return answer
+
     def send(self, text: str) -> None:
         assert self.proc and self.proc.stdin
         self.proc.stdin.write(text.encode())
@@ -281,6 +307,30 @@ class VM:
                 last = "timeout"
             time.sleep(1)
         raise Timeout(f"no SSH login within {timeout * SCALE:.0f} s: {last}\n{self.tail()}")
+
+
+def overlay_initrd(dest: str, files: dict[str, tuple[str, int]], base: str | None = None) -> str:
+    """Writes `base` (default: the image's initramfs.img) followed by an uncompressed cpio of
+    `files` ({"/sbin/e2fsck": (text, 0o755)}) to `dest`: the kernel unpacks both, the
+    second over the first, so a test can put a stand-in tool into the real image."""
+    base = base or os.path.join(OUT, "initramfs.img")
+    with tempfile.TemporaryDirectory(prefix="lifeboat-overlay-") as root:
+        names = []
+        for path, (text, mode) in files.items():
+            rel = path.lstrip("/")
+            os.makedirs(os.path.join(root, os.path.dirname(rel)), exist_ok=True)
+            with open(os.path.join(root, rel), "w") as fh:
+                fh.write(text)
+            os.chmod(os.path.join(root, rel), mode)
+            names.append(rel)
+        cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet", "--owner=0:0"], cwd=root,
+                              input="\n".join(names).encode(), capture_output=True, check=True).stdout
+    with open(base, "rb") as fh:
+        data = fh.read()
+    pad = (-len(data)) % 4
+    with open(dest, "wb") as fh:
+        fh.write(data + b"\0" * pad + cpio)
+    return dest
 
 
 def quote(s: str) -> str:
