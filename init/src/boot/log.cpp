@@ -1,5 +1,7 @@
 #include "boot/log.h"
 
+#include "common/text.h"
+
 #include <fcntl.h>
 
 #include <cerrno>
@@ -55,7 +57,15 @@ void Log::emit_kmsg(std::string_view text) noexcept {
   (void)sys_.write(kmsg_fd_, buf, len);  // one write = one record; the console has the line anyway
 }
 
-void Log::line(std::string_view text) noexcept {
+void Log::line(std::string_view raw) noexcept {
+  // Guest-provided text (labels, PRETTY_NAME, fstab fields) reaches these lines: never raw.
+  std::string safe;
+  try {
+    safe = escape_control(raw.size() > kMaxLine ? raw.substr(0, kMaxLine) : raw);
+  } catch (...) {
+    return;
+  }
+  std::string_view text = safe;
   if (text.size() > kMaxLine) text = text.substr(0, kMaxLine);
   emit_console(text);
   emit_kmsg(text);

@@ -32,11 +32,7 @@ const json* arr(const json& j, const char* key) {
 }
 
 // Strips control characters: the summary goes to a console.
-std::string clean(std::string s) {
-  for (auto& c : s)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return s;
-}
+std::string clean(const std::string& s) { return escape_control(s); }
 
 std::string join_strings(const json* a, const char* sep) {
   std::string out;

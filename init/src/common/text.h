@@ -19,6 +19,11 @@ std::vector<std::string_view> split_ws(std::string_view text);
 // For messages: a value in double quotes, control characters escaped, cut at max_len.
 std::string quoted(std::string_view value, std::size_t max_len = 64);
 
+// Text for a terminal: control characters (C0, DEL, C1) and bytes that are not valid
+// UTF-8 shown as \xNN, so nothing a guest wrote (a label, PRETTY_NAME, a file name) can
+// move the cursor, retitle the window or hide what follows. Printable UTF-8 is kept.
+std::string escape_control(std::string_view text);
+
 // "/usr/bin/rescue" -> "rescue"
 std::string_view path_basename(std::string_view path) noexcept;
 
