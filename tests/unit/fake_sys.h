@@ -5,6 +5,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <cerrno>
@@ -85,7 +86,7 @@ class FakeSys : public sys::Sys {
   void write_fd(int fd, const std::string& text) {
     if (auto it = fds_.find(fd); it != fds_.end()) files[it->second.path] += text;
   }
-  void queue_signal(int signo, pid_t sender = 1234) { events.push_back(sys::Event{signo, sender, false}); }
+  void queue_signal(int signo, pid_t sender = 1234) { events.push_back(sys::Event{signo, sender, false, {}}); }
   std::string console_text() const {
     auto it = files.find("/dev/console");
     return it == files.end() ? std::string() : it->second;
@@ -164,6 +165,21 @@ class FakeSys : public sys::Sys {
     int fd = next_fd_++;
     fds_[fd] = OpenFile{path, 0};
     return Result<int>::success(fd);
+  }
+  // Guest paths: root + path (no link semantics in the fake); file types from `types`.
+  std::map<std::string, unsigned> types;  // path -> S_IFIFO, S_IFCHR, ... (default S_IFREG)
+  Result<int> open_in_root(const std::string& root, const std::string& path, int flags, mode_t mode = 0) noexcept override {
+    std::string full = root;
+    if (!path.empty() && path.front() != '/') full += "/";
+    full += path;
+    if (auto t = types.find(full); t != types.end() && t->second != S_IFREG && !files.count(full)) files[full];
+    auto r = open(full, flags, mode);
+    if (r.ok()) fd_types_[r.value] = types.count(full) ? types[full] : S_IFREG;
+    return r;
+  }
+  Result<unsigned> file_type(int fd) noexcept override {
+    if (auto it = fd_types_.find(fd); it != fd_types_.end()) return Result<unsigned>::success(it->second);
+    return fds_.count(fd) ? Result<unsigned>::success(S_IFREG) : Result<unsigned>::failure(EBADF);
   }
   Status close(int fd) noexcept override {
     if (std_fds.erase(fd)) return sys::ok_status();
@@ -292,6 +308,7 @@ class FakeSys : public sys::Sys {
     return Result<int>::success(fd);
   }
   std::map<int, OpenFile> fds_;
+  std::map<int, unsigned> fd_types_;
   int next_fd_ = 10;
 };
 

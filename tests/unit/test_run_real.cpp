@@ -1,6 +1,10 @@
 // Real processes on the host (not PID 1): spawn, timeout, exit status, capture.
 #include <doctest/doctest.h>
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <cerrno>
 
@@ -102,4 +106,40 @@ TEST_CASE("real run: a grandchild holding the pipe does not hang run()") {
   CHECK(res.ok());
   CHECK(res.output == "hi\n");
   CHECK(sys.monotonic_ms() - t0 < 2000);  // the background sleep is not our child
+}
+
+TEST_CASE("real guest files: links resolved inside the guest root; FIFOs, devices and big files refused at once") {
+  auto& sys = real();
+  char tmpl[] = "/tmp/lifeboat-guest-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::string root = tmpl;
+  REQUIRE(sys.mkdir_p(root + "/etc").ok());
+  REQUIRE(sys.mkdir_p(root + "/usr/lib").ok());
+  REQUIRE(sys.write_file(root + "/usr/lib/os-release", "ID=guest\n").ok());
+  // The usual relative link, an absolute one, and one that climbs out with "..".
+  REQUIRE(::symlink("../usr/lib/os-release", (root + "/etc/os-release").c_str()) == 0);
+  REQUIRE(::symlink("/usr/lib/os-release", (root + "/etc/abs").c_str()) == 0);
+  REQUIRE(::symlink("../../../../../../etc/hostname", (root + "/etc/climb").c_str()) == 0);
+  REQUIRE(::symlink("/proc/self/root/etc/hostname", (root + "/etc/magic").c_str()) == 0);
+  REQUIRE(::mkfifo((root + "/etc/fstab").c_str(), 0644) == 0);
+  REQUIRE(::symlink("/dev/zero", (root + "/etc/zero").c_str()) == 0);
+  REQUIRE(sys.write_file(root + "/etc/big", std::string(70000, 'x')).ok());
+
+  CHECK(sys.read_guest_file(root, "/etc/os-release", 65536).value == "ID=guest\n");
+  CHECK(sys.read_guest_file(root, "/etc/abs", 65536).value == "ID=guest\n");  // the guest's /usr/lib
+  auto climb = sys.read_guest_file(root, "/etc/climb", 65536);
+  CHECK(climb.err == ENOENT);  // <root>/etc/hostname: not the host's
+  CHECK_FALSE(sys.read_guest_file(root, "/etc/magic", 65536).ok());
+  const auto t0 = sys.monotonic_ms();
+  CHECK(sys.read_guest_file(root, "/etc/fstab", 65536).err == EINVAL);  // a FIFO: no hang
+  CHECK(sys.monotonic_ms() - t0 < 1000);
+  CHECK(sys.read_guest_file(root, "/etc/zero", 65536).err != 0);  // <root>/dev/zero is absent
+  CHECK(sys.read_guest_file(root, "/etc/big", 65536).err == EFBIG);
+  for (const char* f : {"/etc/os-release", "/etc/abs", "/etc/climb", "/etc/magic", "/etc/fstab", "/etc/zero", "/etc/big",
+                        "/usr/lib/os-release"})
+    ::unlink((root + f).c_str());
+  ::rmdir((root + "/usr/lib").c_str());
+  ::rmdir((root + "/usr").c_str());
+  ::rmdir((root + "/etc").c_str());
+  ::rmdir(root.c_str());
 }

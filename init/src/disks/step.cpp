@@ -31,20 +31,6 @@ std::string probe_options(Family f) {
   }
 }
 
-std::optional<std::string> read_small(sys::Sys& sys, const std::string& path) {
-  auto r = sys.read_file(path, kMaxGuestFile + 1);
-  if (!r.ok() || r.value.size() > kMaxGuestFile) return std::nullopt;
-  return std::move(r.value);
-}
-
-bool listed(sys::Sys& sys, const std::string& dir, const std::string& name) {
-  auto l = sys.list_dir(dir);
-  if (!l.ok()) return false;
-  for (const auto& e : l.value)
-    if (e.name == name) return true;
-  return false;
-}
-
 // Mounts `v` read-only (a child `mount`, with a timeout), looks for a guest root there,
 // unmounts. Returns the guest when found.
 std::optional<GuestRoot> probe_guest(sys::Sys& sys, Supervisor& sup, const Volume& v, DisksContext& ctx) {
@@ -75,23 +61,35 @@ std::optional<GuestRoot> probe_guest(sys::Sys& sys, Supervisor& sup, const Volum
     }
     return std::nullopt;
   }
+  // Every file is read inside the candidate's root (links resolved as the guest would),
+  // non-blocking, regular files only, size-capped: a FIFO or a device as os-release
+  // cannot hang this, a link cannot reach the rescue system.
   std::optional<GuestRoot> g;
-  const bool has_fstab = sys.exists(dir + "/etc/fstab");
-  const bool has_os = sys.exists(dir + "/etc/os-release") || sys.exists(dir + "/usr/lib/os-release") ||
-                      listed(sys, dir + "/etc", "os-release");
+  auto guest_file = [&](const char* path, std::string& problem) -> std::optional<std::string> {
+    auto r = sys.read_guest_file(dir, path, kMaxGuestFile);
+    if (r.ok()) return std::move(r.value);
+    if (r.err != ENOENT)
+      problem = strformat("%s: %s", path,
+                          r.err == EINVAL ? "not a regular file" : r.err == EFBIG ? "larger than 64 KiB" : sys::error_text(r.err));
+    return std::nullopt;
+  };
+  std::string fstab_problem, os_problem, lib_os_problem;
+  auto fstab = guest_file("/etc/fstab", fstab_problem);
+  auto os = guest_file("/etc/os-release", os_problem);
+  if (!os) os = guest_file("/usr/lib/os-release", lib_os_problem);
+  const bool has_fstab = fstab || !fstab_problem.empty();
+  const bool has_os = os || !os_problem.empty() || !lib_os_problem.empty();
   if (has_fstab && has_os) {
     GuestRoot gr;
     gr.volume = v.name;
-    auto os = read_small(sys, dir + "/etc/os-release");
-    if (!os) os = read_small(sys, dir + "/usr/lib/os-release");  // absolute symlink, or only there
     if (os) gr.os = parse_os_release(*os);
     gr.pretty_name = pretty_name(gr.os);
-    if (auto fstab = read_small(sys, dir + "/etc/fstab")) {
+    for (const auto* p : {&os_problem, &lib_os_problem, &fstab_problem})
+      if (!p->empty()) ctx.problems.push_back(v.name + ": " + *p);
+    if (fstab) {
       FstabParse fp = parse_fstab(*fstab);
       gr.fstab = std::move(fp.entries);
       for (const auto& e : fp.errors) ctx.problems.push_back(v.name + ": /etc/fstab: " + e.field + ": " + e.message);
-    } else {
-      ctx.problems.push_back(v.name + ": /etc/fstab: unreadable or larger than 64 KiB");
     }
     g = std::move(gr);
   }

@@ -17,6 +17,7 @@
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
+#include <linux/openat2.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -267,6 +268,34 @@ Status RealSys::rename(const std::string& from, const std::string& to) noexcept 
 }
 
 Status RealSys::unlink(const std::string& path) noexcept { return from_rc(::unlink(path.c_str())); }
+
+Result<int> RealSys::open_in_root(const std::string& root, const std::string& path, int flags, mode_t mode) noexcept {
+  int dirfd;
+  do {
+    dirfd = ::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  } while (dirfd < 0 && errno == EINTR);
+  if (dirfd < 0) return Result<int>::failure(errno);
+  struct open_how how;
+  std::memset(&how, 0, sizeof how);
+  how.flags = static_cast<unsigned long long>(flags | O_CLOEXEC);
+  how.mode = (flags & O_CREAT) ? mode : 0;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  const char* rel = path.c_str();
+  while (*rel == '/') ++rel;  // relative to root (RESOLVE_IN_ROOT treats "/" as root anyway)
+  long fd;
+  do {
+    fd = ::syscall(SYS_openat2, dirfd, *rel ? rel : ".", &how, sizeof how);
+  } while (fd < 0 && errno == EINTR);
+  const int err = errno;
+  ::close(dirfd);
+  return fd < 0 ? Result<int>::failure(err) : Result<int>::success(static_cast<int>(fd));
+}
+
+Result<unsigned> RealSys::file_type(int fd) noexcept {
+  struct stat st;
+  if (::fstat(fd, &st) < 0) return Result<unsigned>::failure(errno);
+  return Result<unsigned>::success(st.st_mode & S_IFMT);
+}
 
 bool RealSys::exists(const std::string& path) noexcept {
   struct stat st;

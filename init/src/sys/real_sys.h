@@ -31,6 +31,8 @@ class RealSys final : public Sys {
   Status rename(const std::string& from, const std::string& to) noexcept override;
   Status unlink(const std::string& path) noexcept override;
   bool exists(const std::string& path) noexcept override;
+  Result<int> open_in_root(const std::string& root, const std::string& path, int flags, mode_t mode) noexcept override;
+  Result<unsigned> file_type(int fd) noexcept override;
   Result<std::vector<DirEntry>> list_dir(const std::string& path) noexcept override;
 
   Status mount(const std::string& source, const std::string& target, const std::string& fstype,

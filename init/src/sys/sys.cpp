@@ -1,6 +1,7 @@
 #include "sys/sys.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include <cerrno>
 #include <cstring>
@@ -21,6 +22,39 @@ Result<Event> Sys::wait_event(int timeout_ms, int extra_fd) noexcept {
   auto r = wait_events(timeout_ms, fds);
   if (r.ok()) r.value.fd_ready = !r.value.ready.empty();
   return r;
+}
+
+Result<std::string> Sys::read_guest_file(const std::string& root, const std::string& path,
+                                         std::size_t max_bytes) noexcept {
+  auto fd = open_in_root(root, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
+  if (!fd.ok()) return Result<std::string>::failure(fd.err);
+  auto type = file_type(fd.value);
+  if (!type.ok() || type.value != S_IFREG) {
+    close_quietly(fd.value);
+    return Result<std::string>::failure(type.ok() ? (type.value == S_IFDIR ? EISDIR : EINVAL) : type.err);
+  }
+  Result<std::string> out;
+  try {
+    char buf[4096];
+    for (;;) {
+      auto n = read(fd.value, buf, sizeof buf);
+      if (!n.ok()) {
+        if (n.err == EINTR) continue;
+        out.err = n.err;
+        break;
+      }
+      if (n.value == 0) break;
+      if (out.value.size() + n.value > max_bytes) {
+        out.err = EFBIG;
+        break;
+      }
+      out.value.append(buf, n.value);
+    }
+  } catch (...) {
+    out.err = ENOMEM;
+  }
+  close_quietly(fd.value);
+  return out;
 }
 
 Result<std::string> Sys::read_file(const std::string& path, std::size_t max_bytes) noexcept {

@@ -104,6 +104,13 @@ class Sys {
   virtual Status rename(const std::string& from, const std::string& to) noexcept = 0;
   virtual Status unlink(const std::string& path) noexcept = 0;
   virtual bool exists(const std::string& path) noexcept = 0;
+  // Opens `path` inside the directory `root` the way a process chrooted there would see it
+  // (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): absolute links and ".." stay inside
+  // `root`, never reaching the rescue system's files.
+  virtual Result<int> open_in_root(const std::string& root, const std::string& path, int flags,
+                                   mode_t mode = 0) noexcept = 0;
+  // The file type of an open fd (S_IFREG, S_IFIFO, ... as in st_mode & S_IFMT).
+  virtual Result<unsigned> file_type(int fd) noexcept = 0;
   virtual Result<std::vector<DirEntry>> list_dir(const std::string& path) noexcept = 0;
 
   // Helpers built on open/read/write/close (overridable).
@@ -111,6 +118,11 @@ class Sys {
                                         std::size_t max_bytes = 1 << 20) noexcept;
   virtual Status write_file(const std::string& path, std::string_view data,
                             mode_t mode = 0644) noexcept;  // create/truncate
+  // A file from a guest: opened inside `root` (open_in_root), non-blocking, only a regular
+  // file (a FIFO, device or directory is refused with ENXIO/ENODEV/EISDIR-like errors:
+  // EINVAL for anything not regular), at most max_bytes (more: EFBIG).
+  Result<std::string> read_guest_file(const std::string& root, const std::string& path,
+                                      std::size_t max_bytes) noexcept;
   // Writes path.tmp, fsyncs, renames over path.
   Status write_file_atomic(const std::string& path, std::string_view data,
                            mode_t mode = 0644) noexcept;
