@@ -6,6 +6,7 @@
 
 #include <deque>
 
+#include "disks/model.h"
 #include "fake_sys.h"
 #include "report/step_runner.h"
 #include "sources/blockdev.h"
@@ -91,6 +92,14 @@ TEST_CASE("sources: find_by_label is case-insensitive and wants a metadata files
   REQUIRE(d);
   CHECK(d->device == "/dev/vdc");
   CHECK_FALSE(find_by_label(fss, {"other"}));
+  // Never an ext filesystem (a read-only mount could still replay its journal), never a
+  // partition (a guest can plant one).
+  std::vector<BlockFs> hostile = {{"/dev/vda3", "vfat", "cidata", false}, {"/dev/vdb", "ext4", "config-2"}};
+  CHECK_FALSE(find_by_label(hostile, {"cidata"}));
+  CHECK_FALSE(find_by_label(hostile, {"config-2"}));
+  CHECK(disks::is_metadata_drive("Config-2", "iso9660", true));
+  CHECK_FALSE(disks::is_metadata_drive("cidata", "vfat", false));
+  CHECK_FALSE(disks::is_metadata_drive("cidata", "ext4", true));
 }
 
 TEST_CASE("sources: files are read from a read-only mount that is always undone") {

@@ -125,7 +125,13 @@ bool is_disk_name(std::string_view n) noexcept {
 }
 
 bool is_metadata_label(std::string_view label) noexcept {
-  return label == "config-2" || label == "CONFIG-2" || label == "cidata" || label == "CIDATA";
+  return iequal(label, "config-2") || iequal(label, "cidata");
+}
+
+bool is_metadata_fs_type(std::string_view type) noexcept { return type == "iso9660" || type == "vfat" || type == "msdos"; }
+
+bool is_metadata_drive(std::string_view label, std::string_view type, bool whole_device) noexcept {
+  return whole_device && is_metadata_label(label) && is_metadata_fs_type(type);
 }
 
 Hint hint_for(std::string_view type, const std::string& path) {

@@ -73,8 +73,13 @@ const char* to_string(Family f) noexcept;
 // Others (loop, ram, zram, sr, dm-, md, nbd, ...) count only if they hold a filesystem.
 bool is_disk_name(std::string_view name) noexcept;
 
-// The metadata drives (config-2, cidata, CIDATA), left out of the disks report.
+// The one test for a metadata drive, used by the metadata sources and the disks scan alike:
+// a label config-2 or cidata (ASCII case-insensitive) on an iso9660 or vfat filesystem
+// that is a whole device (partno 0: no partition table). Such a label on a partition, or on
+// another filesystem type, is not a metadata drive: that disk stays a guest disk.
 bool is_metadata_label(std::string_view label) noexcept;
+bool is_metadata_fs_type(std::string_view type) noexcept;
+bool is_metadata_drive(std::string_view label, std::string_view type, bool whole_device) noexcept;
 
 // For members of a stack (LVM, RAID, LUKS) and swap: what an admin would run, or "".
 struct Hint {

@@ -342,14 +342,16 @@ Scan scan_disks(sys::Sys& sys, const Probers& probers, const std::string& sys_bl
     } else {
       vols = std::move(parts);
     }
-    // Metadata drives are not guest disks.
-    std::size_t meta = 0;
-    for (const auto& v : vols)
-      if (is_metadata_label(v.label)) ++meta;
-    if (meta > 0) {
+    // Metadata drives are not guest disks; a metadata label anywhere else is reported and
+    // ignored (a guest may plant a "cidata" partition): that disk stays a guest disk.
+    if (vols.size() == 1 && vols[0].partno == 0 && is_metadata_drive(vols[0].label, vols[0].type, true)) {
       ++scan.metadata_drives;
       continue;
     }
+    for (const auto& v : vols)
+      if (is_metadata_label(v.label))
+        scan.problems.push_back(v.name + ": labelled " + v.label + (v.partno ? " on a partition" : " on " + v.type) +
+                                ": not a metadata drive (only a whole iso9660/vfat device is); checked as a guest disk");
     // loop/ram/zram/sr/dm/md/...: only when they hold something.
     if (!disk_like) {
       bool holds = false;

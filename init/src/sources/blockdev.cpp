@@ -1,5 +1,7 @@
 #include "sources/blockdev.h"
 
+#include "disks/model.h"
+
 #include <fcntl.h>
 #include <sys/mount.h>
 
@@ -16,9 +18,7 @@ namespace lifeboat::src {
 
 namespace {
 
-bool metadata_fs_type(std::string_view t) noexcept {
-  return t == "iso9660" || t == "vfat" || t == "msdos" || t == "ext2" || t == "ext3" || t == "ext4";
-}
+
 
 void add_problem(std::string& problems, const std::string& what) {
   if (!problems.empty()) problems += ", ";
@@ -101,14 +101,18 @@ std::vector<BlockFs> scan_block_filesystems(sys::Sys& sys, const Prober& probe, 
       add_problem(problems, dev + ": no device node");
       continue;
     }
-    if (auto fs = probe(dev)) out.push_back(std::move(*fs));
+    if (auto fs = probe(dev)) {
+      // A partition (it has a "partition" attribute) is never a metadata drive.
+      fs->whole_device = !sys.exists(sysfs + "/" + name + "/partition");
+      out.push_back(std::move(*fs));
+    }
   }
   return out;
 }
 
 std::optional<BlockFs> find_by_label(const std::vector<BlockFs>& fss, std::initializer_list<std::string_view> labels) {
   for (const auto& fs : fss) {
-    if (!metadata_fs_type(fs.type)) continue;
+    if (!fs.whole_device || !disks::is_metadata_drive(fs.label, fs.type, true)) continue;
     for (auto l : labels)
       if (iequal(fs.label, l)) return fs;
   }

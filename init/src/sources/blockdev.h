@@ -25,6 +25,7 @@ struct BlockFs {
   std::string device;  // "/dev/sr0"
   std::string type;    // "iso9660", "vfat", ...
   std::string label;   // as in the superblock ("" when none)
+  bool whole_device = true;  // false: a partition (never a metadata drive)
 };
 
 // What libblkid says about one device node; nullopt when it holds no filesystem or cannot
@@ -42,8 +43,8 @@ std::vector<BlockFs> scan_block_filesystems(sys::Sys& sys, const Prober& probe, 
                                             const std::string& dev_dir = "/dev");
 
 // The first filesystem whose label equals one of `labels` (ASCII case-insensitive, so
-// "CIDATA" and "cidata" and a vfat "CONFIG-2" all count) and whose type is mountable for
-// metadata (iso9660, vfat, msdos, ext2/3/4).
+// "CIDATA" and "cidata" and a vfat "CONFIG-2" all count) that is a metadata drive
+// (disks::is_metadata_drive: a whole iso9660 or vfat device; never ext*, never a partition).
 std::optional<BlockFs> find_by_label(const std::vector<BlockFs>& fss, std::initializer_list<std::string_view> labels);
 
 struct FileWant {

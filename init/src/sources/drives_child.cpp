@@ -15,13 +15,16 @@ namespace {
 
 constexpr std::size_t kMaxDocument = 1 << 20;  // the parsers refuse more anyway
 
-json fs_json(const BlockFs& fs) { return json{{"device", fs.device}, {"type", fs.type}, {"label", fs.label}}; }
+json fs_json(const BlockFs& fs) {
+  return json{{"device", fs.device}, {"type", fs.type}, {"label", fs.label}, {"whole_device", fs.whole_device}};
+}
 
 BlockFs fs_from(const json& j) {
   BlockFs fs;
   if (j.contains("device") && j["device"].is_string()) fs.device = j["device"];
   if (j.contains("type") && j["type"].is_string()) fs.type = j["type"];
   if (j.contains("label") && j["label"].is_string()) fs.label = j["label"];
+  if (j.contains("whole_device") && j["whole_device"].is_boolean()) fs.whole_device = j["whole_device"];
   return fs;
 }
 
