@@ -54,7 +54,13 @@ std::string drives_to_json(const DrivesRead& d) {
 
 bool drives_from_json(const std::string& text, DrivesRead& out, std::string& error) {
   try {
-    json doc = json::parse(text);
+    // The document is the last line that starts with '{' (anything a library printed on
+    // stderr before it is ignored).
+    std::string_view doc_text;
+    for (auto line : split_lines(text))
+      if (line.starts_with("{")) doc_text = line;
+    if (doc_text.empty()) throw std::runtime_error("no JSON document in the output");
+    json doc = json::parse(doc_text);
     DrivesRead d;
     for (const auto& fs : doc.at("filesystems")) d.filesystems.push_back(fs_from(fs));
     d.problems = doc.value("problems", "");
