@@ -157,6 +157,13 @@ class FakeSys : public sys::Sys {
   }
 
   Result<int> open(const std::string& path, int flags, mode_t = 0) noexcept override {
+    if (dirs.count(path) && (flags & (O_DIRECTORY | O_PATH))) {  // a directory handle
+      int fd = next_fd_++;
+      fds_[fd] = OpenFile{path, 0};
+      fd_types_[fd] = S_IFDIR;
+      return Result<int>::success(fd);
+    }
+    if (flags & O_DIRECTORY) return Result<int>::failure(files.count(path) ? ENOTDIR : ENOENT);
     if (!files.count(path)) {
       if (!(flags & O_CREAT)) return Result<int>::failure(dirs.count(path) ? EISDIR : ENOENT);
       files[path];
@@ -176,6 +183,10 @@ class FakeSys : public sys::Sys {
     auto r = open(full, flags, mode);
     if (r.ok()) fd_types_[r.value] = types.count(full) ? types[full] : S_IFREG;
     return r;
+  }
+  Result<std::string> fd_path(int fd) noexcept override {
+    if (auto it = fds_.find(fd); it != fds_.end()) return Result<std::string>::success(it->second.path);
+    return Result<std::string>::failure(EBADF);
   }
   Result<unsigned> file_type(int fd) noexcept override {
     if (auto it = fd_types_.find(fd); it != fd_types_.end()) return Result<unsigned>::success(it->second);

@@ -227,14 +227,23 @@ int cmd_chroot(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   std::vector<std::string> binds;
   bool ok = true;
   for (const char* src : {"/proc", "/sys", "/dev", "/dev/pts", "/run"}) {
-    std::string target = root + src;
-    if (guest::is_mount_point(sys, target)) continue;
-    if (auto st = sys.mkdir_p(target, 0755); !st.ok()) {
-      r.err += strformat("rescue: chroot: mkdir %s: %s\n", target.c_str(), sys::error_text(st.err));
-      ok = false;
-      break;
+    // The bind target is resolved inside the guest (a guest's /proc may be a link to
+    // anywhere: it must land inside the guest, never on the rescue system's files) and
+    // the bind goes onto the directory that was resolved.
+    auto fd = sys.open_in_root(root, src, O_PATH | O_DIRECTORY);
+    if (!fd.ok()) {
+      r.err += strformat("rescue: chroot: %s in the guest: %s (not bound)\n", src, sys::error_text(fd.err));
+      continue;
     }
-    if (auto st = sys.mount(src, target, "", MS_BIND, ""); !st.ok()) {
+    auto real = sys.fd_path(fd.value);
+    const std::string target = real.ok() ? real.value : root + src;
+    if (guest::is_mount_point(sys, target)) {
+      sys.close_quietly(fd.value);
+      continue;
+    }
+    auto st = sys.mount(src, "/proc/self/fd/" + std::to_string(fd.value), "", MS_BIND, "");
+    sys.close_quietly(fd.value);
+    if (!st.ok()) {
       r.err += strformat("rescue: chroot: bind %s: %s\n", src, sys::error_text(st.err));
       ok = false;
       break;

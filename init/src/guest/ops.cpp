@@ -60,8 +60,41 @@ bool is_mount_point(sys::Sys& sys, const std::string& path) {
   return false;
 }
 
-bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& target, std::string type,
-                  bool rw, unsigned long extra_flags, const std::string& data, Report& r) {
+bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& target_in, std::string type,
+                  bool rw, unsigned long extra_flags, const std::string& data, Report& r,
+                  const std::string& guest_root, std::string* mounted_at) {
+  // A mount point inside the guest is resolved inside the guest's root (openat2
+  // RESOLVE_IN_ROOT), the way the guest itself would see it: a link such as /srv ->
+  // /root/.ssh lands in the guest's /root/.ssh, never in the rescue system's. The mount
+  // then goes onto the directory that was resolved (/proc/self/fd/N), not onto a path
+  // that could be swapped. A missing mount point is not created.
+  std::string target = target_in;
+  int dir_fd = -1;
+  struct CloseFd {
+    sys::Sys& s;
+    int& fd;
+    ~CloseFd() {
+      if (fd >= 0) s.close_quietly(fd);
+    }
+  } close_fd{sys, dir_fd};
+  std::string mount_target = target;
+  if (!guest_root.empty()) {
+    auto fd = sys.open_in_root(guest_root, target_in, O_PATH | O_DIRECTORY);
+    if (!fd.ok()) {
+      r.err += strformat("rescue: mount: %s: mount point %s in the guest: %s\n", dev.c_str(), target_in.c_str(),
+                         sys::error_text(fd.err));
+      return false;
+    }
+    dir_fd = fd.value;
+    auto real = sys.fd_path(dir_fd);
+    if (!real.ok()) {
+      r.err += strformat("rescue: mount: %s: %s\n", target_in.c_str(), sys::error_text(real.err));
+      return false;
+    }
+    target = real.value;
+    mount_target = "/proc/self/fd/" + std::to_string(dir_fd);
+  }
+  if (mounted_at) *mounted_at = target;
   unsigned maj = 0, min = 0;
   if (!device_numbers(dev, maj, min)) {
     r.err += "rescue: mount: " + dev + ": not a block device\n";
@@ -79,9 +112,11 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
       return true;
     }
   }
-  if (auto st = sys.mkdir_p(target, 0755); !st.ok()) {
-    r.err += strformat("rescue: mount: mkdir %s: %s\n", target.c_str(), sys::error_text(st.err));
-    return false;
+  if (guest_root.empty()) {
+    if (auto st = sys.mkdir_p(target, 0755); !st.ok()) {
+      r.err += strformat("rescue: mount: mkdir %s: %s\n", target.c_str(), sys::error_text(st.err));
+      return false;
+    }
   }
   std::vector<std::string> types;
   if (!type.empty() && type != "auto") types.push_back(type);
@@ -111,9 +146,9 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
                                                                        : "";
       if (*no_replay) opts = opts.empty() ? no_replay : opts + "," + no_replay;
     }
-    auto st = sys.mount(dev, target, t, flags, opts);
-    if (!st.ok() && st.err == EINVAL && opts != data) st = sys.mount(dev, target, t, flags, data);
-    if (!st.ok() && st.err == EINVAL && !data.empty()) st = sys.mount(dev, target, t, flags, "");
+    auto st = sys.mount(dev, mount_target, t, flags, opts);
+    if (!st.ok() && st.err == EINVAL && opts != data) st = sys.mount(dev, mount_target, t, flags, data);
+    if (!st.ok() && st.err == EINVAL && !data.empty()) st = sys.mount(dev, mount_target, t, flags, "");
     if (st.ok()) {
       r.out += strformat("rescue: mounted %s (%s) at %s %s\n", dev.c_str(), t.c_str(), target.c_str(),
                          rw ? "read-write" : "read-only");
@@ -195,7 +230,8 @@ bool mount_guest(sys::Sys& sys, bool rw, std::vector<std::string>& mounted, Repo
       r.out += "rescue: guest fstab: " + m.mountpoint + " (" + m.spec + "): skipped: " + m.skip + "\n";
       continue;
     }
-    if (mount_device(sys, m.device, m.target, m.type, rw, m.flags, m.data, r)) mounted.push_back(m.target);
+    std::string where;
+    if (mount_device(sys, m.device, m.mountpoint, m.type, rw, m.flags, m.data, r, root, &where)) mounted.push_back(where);
   }
   return true;
 }

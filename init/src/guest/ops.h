@@ -20,8 +20,12 @@ std::vector<disks::Volume> scan_volumes(sys::Sys& sys, Report& r);
 
 // Mounts `dev` at `target` (creating it). `type` "" tries the usual ones. Refuses rw when the
 // device is already mounted anywhere. Returns false (and explains in r.err) on failure.
+// With `guest_root`, `target` is a path inside the guest mounted at guest_root, resolved
+// there (links as the guest sees them, never into the rescue system) and not created;
+// `mounted_at` gets the directory it really went on.
 bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& target, std::string type,
-                  bool rw, unsigned long extra_flags, const std::string& data, Report& r);
+                  bool rw, unsigned long extra_flags, const std::string& data, Report& r,
+                  const std::string& guest_root = "", std::string* mounted_at = nullptr);
 
 // Finds the guest root (a filesystem with /etc/os-release and /etc/fstab), probing
 // candidates read-only under /run/lifeboat/rescue-probe. "" when none (r.err says why).

@@ -291,6 +291,19 @@ Result<int> RealSys::open_in_root(const std::string& root, const std::string& pa
   return fd < 0 ? Result<int>::failure(err) : Result<int>::success(static_cast<int>(fd));
 }
 
+Result<std::string> RealSys::fd_path(int fd) noexcept {
+  char link[64], buf[4096];
+  std::snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+  ssize_t n = ::readlink(link, buf, sizeof buf);
+  if (n < 0) return Result<std::string>::failure(errno);
+  if (static_cast<std::size_t>(n) >= sizeof buf) return Result<std::string>::failure(ENAMETOOLONG);
+  try {
+    return Result<std::string>::success(std::string(buf, static_cast<std::size_t>(n)));
+  } catch (...) {
+    return Result<std::string>::failure(ENOMEM);
+  }
+}
+
 Result<unsigned> RealSys::file_type(int fd) noexcept {
   struct stat st;
   if (::fstat(fd, &st) < 0) return Result<unsigned>::failure(errno);

@@ -33,6 +33,7 @@ class RealSys final : public Sys {
   bool exists(const std::string& path) noexcept override;
   Result<int> open_in_root(const std::string& root, const std::string& path, int flags, mode_t mode) noexcept override;
   Result<unsigned> file_type(int fd) noexcept override;
+  Result<std::string> fd_path(int fd) noexcept override;
   Result<std::vector<DirEntry>> list_dir(const std::string& path) noexcept override;
 
   Status mount(const std::string& source, const std::string& target, const std::string& fstype,

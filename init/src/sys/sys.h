@@ -109,6 +109,8 @@ class Sys {
   // `root`, never reaching the rescue system's files.
   virtual Result<int> open_in_root(const std::string& root, const std::string& path, int flags,
                                    mode_t mode = 0) noexcept = 0;
+  // The path an open fd refers to now (readlink /proc/self/fd/N).
+  virtual Result<std::string> fd_path(int fd) noexcept = 0;
   // The file type of an open fd (S_IFREG, S_IFIFO, ... as in st_mode & S_IFMT).
   virtual Result<unsigned> file_type(int fd) noexcept = 0;
   virtual Result<std::vector<DirEntry>> list_dir(const std::string& path) noexcept = 0;
