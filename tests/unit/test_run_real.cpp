@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "boot/log.h"
+#include "guest/ops.h"
 #include "supervise/supervisor.h"
 #include "sys/real_sys.h"
 
@@ -142,4 +143,25 @@ TEST_CASE("real guest files: links resolved inside the guest root; FIFOs, device
   ::rmdir((root + "/usr").c_str());
   ::rmdir((root + "/etc").c_str());
   ::rmdir(root.c_str());
+}
+
+TEST_CASE("real guest paths: directories resolved inside the guest, the last component left alone") {
+  auto& sys = real();
+  char tmpl[] = "/tmp/lifeboat-inguest-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const std::string root = tmpl;
+  REQUIRE(sys.mkdir_p(root + "/root/.ssh").ok());
+  REQUIRE(sys.mkdir_p(root + "/home").ok());
+  REQUIRE(::symlink("/root/.ssh", (root + "/srv").c_str()) == 0);           // absolute: the guest's /root/.ssh
+  REQUIRE(::symlink("/root", (root + "/home/alice").c_str()) == 0);
+  REQUIRE(::symlink("../../../../../../../root", (root + "/home/bob").c_str()) == 0);
+  std::string error;
+  CHECK(guest::in_guest(sys, root, "/srv/authorized_keys", error) == root + "/root/.ssh/authorized_keys");
+  CHECK(guest::dir_in_guest(sys, root, "/home/alice", error) == root + "/root");
+  CHECK(guest::dir_in_guest(sys, root, "/home/bob", error) == root + "/root");  // ".." stops at the guest's /
+  CHECK(guest::in_guest(sys, root, "/nope/x", error).empty());
+  CHECK(error.find("/nope") != std::string::npos);
+  CHECK(guest::in_guest(sys, root, "/etc/..", error).empty());
+  for (const char* f : {"/srv", "/home/alice", "/home/bob"}) ::unlink((root + f).c_str());
+  for (const char* d : {"/root/.ssh", "/root", "/home", ""}) ::rmdir((root + d).c_str());
 }

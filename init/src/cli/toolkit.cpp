@@ -253,7 +253,7 @@ int cmd_chroot(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   int rc = kExitFailure;
   if (ok) {
     if (cmd.empty()) {
-      auto pw = sys.read_file(root + "/etc/passwd");
+      auto pw = sys.read_guest_file(root, "/etc/passwd", 4 << 20);
       std::string shell = guest::root_shell(pw.ok() ? pw.value : "");
       if (!sys.exists(root + shell)) shell = "/bin/sh";
       cmd = {shell};
@@ -391,8 +391,12 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
     return kExitFailure;
   }
   const std::string root = kGuestRoot;
-  const std::string shadow_path = root + "/etc/shadow";
-  auto shadow = sys.read_file(shadow_path, 16 << 20);
+  // Every guest file below is found inside the guest (guest::in_guest): a link in the
+  // guest can never make this read or write the rescue system's own files.
+  std::string resolve_error;
+  const std::string shadow_path = guest::in_guest(sys, root, "/etc/shadow", resolve_error);
+  auto shadow = shadow_path.empty() ? sys::Result<std::string>::failure(ENOENT)
+                                    : sys.read_guest_file(root, "/etc/shadow", 16 << 20);
   if (!shadow.ok()) {
     r.err += strformat("rescue: passwd: %s: %s\n", shadow_path.c_str(), sys::error_text(shadow.err));
     session.close();
@@ -439,9 +443,9 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   }
   if (ok) {
     r.out += "rescue: passwd: password of '" + user + "' changed in the guest's /etc/shadow\n";
-    auto se = sys.read_file(root + "/etc/selinux/config");
+    auto se = sys.read_guest_file(root, "/etc/selinux/config", 1 << 20);
     if (se.ok() && guest::selinux_enforcing(se.value)) {
-      if (guest::replace_file(root + "/.autorelabel", "", 0644, 0, 0, error))
+      if (guest::replace_file(guest::in_guest(sys, root, "/.autorelabel", resolve_error), "", 0644, 0, 0, error))
         r.out += "rescue: passwd: SELinux enforcing: created /.autorelabel (the guest relabels at next boot)\n";
       else
         r.err += "rescue: passwd: " + error + " (SELinux may refuse the new shadow: touch /.autorelabel)\n";
@@ -483,13 +487,18 @@ int cmd_authorize_key(const std::vector<std::string>& args, sys::Sys& sys, CliOu
   };
   if (!session.open(false)) return fail("cannot mount the guest");
   const std::string root = kGuestRoot;
-  auto pw = sys.read_file(root + "/etc/passwd");
+  auto pw = sys.read_guest_file(root, "/etc/passwd", 4 << 20);
   if (!pw.ok()) return fail(root + "/etc/passwd: " + sys::error_text(pw.err));
   auto entry = guest::find_user(guest::parse_passwd(pw.value), user);
   if (!entry) return fail("no user '" + user + "' in the guest's /etc/passwd");
   if (!safe_guest_path(entry->home) || entry->home == "/")
     return fail("user '" + user + "' has no usable home directory ('" + entry->home + "')");
-  std::string home = root + entry->home;
+  // The home directory as the guest sees it (a link such as /home/alice -> /root stays
+  // inside the guest); below it nothing is followed: .ssh must be a directory and
+  // authorized_keys a regular file, not links.
+  std::string home_error;
+  std::string home = guest::dir_in_guest(sys, root, entry->home, home_error);
+  if (home.empty()) return fail("home directory " + entry->home + ": " + home_error);
   struct stat st {};
   if (::lstat(home.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return fail("home directory " + entry->home + " missing or not a directory in the guest");
@@ -544,14 +553,11 @@ int cmd_firewall_off(const std::vector<std::string>& args, sys::Sys& sys, CliOut
   }
   const std::string root = kGuestRoot;
   guest::FirewallFacts facts;
-  struct stat st {};
-  std::string ufw = root + "/etc/ufw/ufw.conf";
-  if (::lstat(ufw.c_str(), &st) == 0 && S_ISREG(st.st_mode)) {
-    auto t = sys.read_file(ufw);
-    if (t.ok()) facts.ufw_conf = t.value;
-  }
+  std::string resolve_error;
+  if (auto t = sys.read_guest_file(root, "/etc/ufw/ufw.conf", 1 << 20); t.ok()) facts.ufw_conf = t.value;
   for (const auto& link : guest::firewall_link_candidates()) {
-    std::string p = root + link;
+    std::string p = guest::in_guest(sys, root, link, resolve_error);
+    if (p.empty()) continue;
     char buf[4096];
     ssize_t n = ::readlink(p.c_str(), buf, sizeof buf - 1);
     if (n > 0) facts.links.push_back({link, std::string(buf, static_cast<std::size_t>(n))});
@@ -568,7 +574,13 @@ int cmd_firewall_off(const std::vector<std::string>& args, sys::Sys& sys, CliOut
   std::string undo;
   for (const auto& a : plan) {
     if (!ok) break;
-    std::string p = root + a.path, error;
+    std::string error;
+    std::string p = guest::in_guest(sys, root, a.path, error);
+    if (p.empty()) {
+      r.err += "rescue: firewall-off: " + error + "\n";
+      ok = false;
+      continue;
+    }
     if (a.kind == guest::FirewallAction::Kind::rewrite_file) {
       if (!guest::replace_file(p, a.content, 0644, 0, 0, error)) {
         r.err += "rescue: firewall-off: " + error + "\n";

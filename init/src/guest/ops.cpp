@@ -60,6 +60,34 @@ bool is_mount_point(sys::Sys& sys, const std::string& path) {
   return false;
 }
 
+std::string dir_in_guest(sys::Sys& sys, const std::string& root, const std::string& path, std::string& error) {
+  auto fd = sys.open_in_root(root, path.empty() ? "/" : path, O_PATH | O_DIRECTORY);
+  if (!fd.ok()) {
+    error = path + " (in the guest): " + sys::error_text(fd.err);
+    return "";
+  }
+  auto real = sys.fd_path(fd.value);
+  sys.close_quietly(fd.value);
+  if (!real.ok()) {
+    error = path + ": " + sys::error_text(real.err);
+    return "";
+  }
+  return real.value;
+}
+
+std::string in_guest(sys::Sys& sys, const std::string& root, const std::string& path, std::string& error) {
+  const auto slash = path.find_last_of('/');
+  const std::string parent = slash == std::string::npos ? "/" : path.substr(0, slash);
+  const std::string leaf = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (leaf.empty() || leaf == "." || leaf == "..") {
+    error = path + ": not a file name";
+    return "";
+  }
+  std::string dir = dir_in_guest(sys, root, parent.empty() ? "/" : parent, error);
+  if (dir.empty()) return "";
+  return (dir == "/" ? "" : dir) + "/" + leaf;
+}
+
 bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& target_in, std::string type,
                   bool rw, unsigned long extra_flags, const std::string& data, Report& r,
                   const std::string& guest_root, std::string* mounted_at) {
@@ -218,7 +246,7 @@ bool mount_guest(sys::Sys& sys, bool rw, std::vector<std::string>& mounted, Repo
     if (v.path == dev) type = v.type;
   if (!mount_device(sys, dev, root, type, rw, 0, "", r)) return false;
   mounted.push_back(root);
-  auto fstab_text = sys.read_file(root + "/etc/fstab");
+  auto fstab_text = sys.read_guest_file(root, "/etc/fstab", 1 << 20);
   if (!fstab_text.ok()) {
     r.err += strformat("rescue: %s/etc/fstab: %s\n", root.c_str(), sys::error_text(fstab_text.err));
     return true;

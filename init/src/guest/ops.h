@@ -27,6 +27,15 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
                   bool rw, unsigned long extra_flags, const std::string& data, Report& r,
                   const std::string& guest_root = "", std::string* mounted_at = nullptr);
 
+// Where `path` (a path inside the guest, e.g. "/etc/shadow") really is, with every
+// directory on the way resolved inside the guest mounted at `root` (openat2
+// RESOLVE_IN_ROOT: links as the guest sees them, never into the rescue system). The last
+// component is left as it is (a link there is replaced by a rename, not followed).
+// "" and `error` set when the directory does not resolve.
+std::string in_guest(sys::Sys& sys, const std::string& root, const std::string& path, std::string& error);
+// The same for a directory itself (a home directory).
+std::string dir_in_guest(sys::Sys& sys, const std::string& root, const std::string& path, std::string& error);
+
 // Finds the guest root (a filesystem with /etc/os-release and /etc/fstab), probing
 // candidates read-only under /run/lifeboat/rescue-probe. "" when none (r.err says why).
 std::string find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& volumes, Report& r);
