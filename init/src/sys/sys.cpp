@@ -26,6 +26,14 @@ Result<Event> Sys::wait_event(int timeout_ms, int extra_fd) noexcept {
 
 Result<std::string> Sys::read_guest_file(const std::string& root, const std::string& path,
                                          std::size_t max_bytes) noexcept {
+  // The type first, through an O_PATH handle (no open of a FIFO or device at all: a
+  // device on a nodev mount would only say EACCES), then the regular file itself.
+  auto handle = open_in_root(root, path, O_PATH | O_CLOEXEC);
+  if (!handle.ok()) return Result<std::string>::failure(handle.err);
+  auto first = file_type(handle.value);
+  close_quietly(handle.value);
+  if (!first.ok() || first.value != S_IFREG)
+    return Result<std::string>::failure(first.ok() ? (first.value == S_IFDIR ? EISDIR : EINVAL) : first.err);
   auto fd = open_in_root(root, path, O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
   if (!fd.ok()) return Result<std::string>::failure(fd.err);
   auto type = file_type(fd.value);
