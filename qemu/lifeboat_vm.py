@@ -224,8 +224,10 @@ class VM:
         """Wait for `lifeboat: disks: done: ...` (detection and checks finished, status.json
         final); return seconds since QEMU started. Does not move the cursor."""
         cursor = self._cursor
-        self.expect(r"lifeboat: disks: done: .*$", timeout, since_start=True)
-        self._cursor = max(cursor, self._cursor)
+        try:
+            self.expect(r"lifeboat: disks: done: .*$", timeout, since_start=True)
+        finally:
+            self._cursor = cursor
         return time.monotonic() - self.started_at
 
     def qmp(self, execute: str, **arguments) -> dict:

@@ -8,6 +8,7 @@ class BadCmdlineTest(unittest.TestCase):
     def test_banana_and_unbalanced_quotes(self):
         with VM(append='lifeboat.fsck=banana lifeboat.hostname="never closed', name="badcmd") as vm:
             vm.wait_ready(120)
+            vm.wait_disks(600)  # disk work runs after `ready`
             con = vm.console
             self.assertRegex(con, r"lifeboat: error: cmdline: lifeboat\.fsck: .*banana")
             self.assertRegex(con, r"lifeboat: error: cmdline: .*quote")

@@ -13,6 +13,7 @@ class ConsoleLoginTest(unittest.TestCase):
         append = f"lifeboat.console=login lifeboat.password_hash={sha512_crypt(PASSWORD)}"
         with VM(append=append, name="console-login") as vm:
             vm.wait_ready(120)
+            vm.wait_disks(600)  # disk work runs after `ready`
             vm.expect(r"login: ", 30)
             vm.send("root\n")
             vm.expect(r"Password: ", 30)

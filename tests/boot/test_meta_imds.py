@@ -35,6 +35,7 @@ class ImdsTest(unittest.TestCase):
         fwd = f"tcp:169.254.169.254:80-cmd:{sys.executable} {RESPONDER} {cfg}"
         with VM(user_net=LINK_LOCAL_NET, guestfwd=fwd, name="imds") as vm:
             ready = vm.wait_ready(120)
+            vm.wait_disks(600)  # disk work runs after `ready`
             t0 = time.monotonic()
             vm.wait_ssh(key=key, timeout=60)
             print(f"\nimds: ready after {ready:.1f} s, first SSH login after "
@@ -64,6 +65,7 @@ class ImdsTest(unittest.TestCase):
         from fixtures.metadata import url_encode
         with VM(user_net=LINK_LOCAL_NET, append=f"lifeboat.ssh_key={url_encode(pub)}", name="imds-none") as vm:
             ready = vm.wait_ready(60)
+            vm.wait_disks(600)  # disk work runs after `ready`
             print(f"\nimds (nothing answers): ready after {ready:.1f} s (TCG)")
             m = vm.expect(r"lifeboat: metadata imds: skipped: not on EC2 \(([^)]*)\)", 5, since_start=True)
             print(f"imds skipped: {m.group(1).decode()}")

@@ -10,6 +10,7 @@ class NoNicTest(unittest.TestCase):
     def test_ready_quickly_without_a_nic(self):
         with VM(net=False, name="no-nic") as vm:
             ready = vm.wait_ready(60)
+            vm.wait_disks(600)  # disk work runs after `ready`
             print(f"\nno NIC: ready after {ready:.1f} s (TCG)")
             con = vm.console
             self.assertIn("lifeboat: network: skipped: no network interface", con)

@@ -38,6 +38,7 @@ class SshCmdlineTest(unittest.TestCase):
         cls.vm.start()
         cls.addClassCleanup(cls.vm.kill)
         cls.ready_s = cls.vm.wait_ready(120)
+        cls.vm.wait_disks(600)  # disk work runs after `ready`
         t0 = time.monotonic()
         cls.vm.wait_ssh(key=cls.key, timeout=60)
         cls.ssh_s = cls.ready_s + (time.monotonic() - t0)

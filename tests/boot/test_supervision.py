@@ -10,6 +10,7 @@ class SupervisionTest(unittest.TestCase):
     def test_shell_respawn_pid1_immortal_and_reaping(self):
         with VM(name="supervision") as vm:
             vm.wait_ready(120)
+            vm.wait_disks(600)  # disk work runs after `ready`
             out, rc = vm.sh("echo $$")
             old_shell = int(out)
             # The console shell dies: a new prompt appears and works.
