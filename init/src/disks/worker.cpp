@@ -30,7 +30,12 @@ std::string scan_dir() { return run_dir() + "/scan"; }
 // One probe child per /sys/block entry, side by side, each with its time limit.
 Scan scan_in_children(sys::Sys& sys, Log& log, DisksContext& ctx) {
   std::string problem;
-  std::vector<std::string> names = block_names(sys, ctx.sys_block, problem);
+  std::vector<std::string> all = block_names(sys, ctx.sys_block, problem);
+  std::vector<std::string> names;  // empty devices (idle loop and ram devices) need no child
+  for (const auto& n : all) {
+    auto size = sys.read_file(ctx.sys_block + "/" + n + "/size", 64);
+    if (!size.ok() || std::string(trim(size.value)) != "0") names.push_back(n);
+  }
   if (!problem.empty()) {
     Scan s;
     s.problems.push_back(problem);
