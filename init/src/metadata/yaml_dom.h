@@ -28,6 +28,15 @@ struct YamlNode {
   std::vector<YamlNode> items;                            // sequence
   std::vector<std::pair<std::string, YamlNode>> entries;  // mapping, in document order
 
+  // Declared here, defined after the class: std::pair<std::string, YamlNode> needs the
+  // complete type (libstdc++ instantiates it eagerly; libc++ did not mind).
+  YamlNode();
+  YamlNode(const YamlNode&);
+  YamlNode(YamlNode&&) noexcept;
+  YamlNode& operator=(const YamlNode&);
+  YamlNode& operator=(YamlNode&&) noexcept;
+  ~YamlNode();
+
   bool is_scalar() const noexcept { return kind == Kind::scalar; }
   bool is_sequence() const noexcept { return kind == Kind::sequence; }
   bool is_mapping() const noexcept { return kind == Kind::mapping; }
@@ -36,6 +45,13 @@ struct YamlNode {
   // The value of `key` in a mapping (the last one if repeated, like PyYAML), else nullptr.
   const YamlNode* get(std::string_view key) const noexcept;
 };
+
+inline YamlNode::YamlNode() = default;
+inline YamlNode::YamlNode(const YamlNode&) = default;
+inline YamlNode::YamlNode(YamlNode&&) noexcept = default;
+inline YamlNode& YamlNode::operator=(const YamlNode&) = default;
+inline YamlNode& YamlNode::operator=(YamlNode&&) noexcept = default;
+inline YamlNode::~YamlNode() = default;
 
 // "mapping", "list", "string", "null": for "expected a list"-style messages.
 const char* kind_name(const YamlNode& n) noexcept;
