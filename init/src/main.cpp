@@ -69,7 +69,8 @@ void watch_power_buttons(sys::Sys& sys, Log& log, Supervisor& sup, StepContext& 
   s.note(note);
 }
 
-void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptions& opts) {
+// `prov` outlives the boot: Dropbear's log pipe is read from it for PID 1's whole life.
+void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptions& opts, src::Provision& prov) {
   steps.run_step("signals", [&](StepContext&) {
     check(sys.block_all_signals(), "signalfd");
     check(sys.reboot(RB_DISABLE_CAD), "reboot(RB_DISABLE_CAD)");  // ctrl-alt-del -> SIGINT
@@ -111,7 +112,6 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   steps.run_step("power button", [&](StepContext& s) { watch_power_buttons(sys, log, sup, s); });
   // Provider metadata, the network, SSH (sources/provision.h): each source is read and
   // parsed in its own step; IMDS needs the network; the final merge feeds SSH.
-  src::Provision prov;
   steps.run_step("metadata cmdline", [&](StepContext& s) { src::source_cmdline(sys, steps, s, prov); });
   steps.run_step("metadata drives", [&](StepContext& s) { src::read_metadata_drives(sup, s, prov); });
   steps.run_step("metadata config-2", [&](StepContext& s) { src::source_config_drive(sys, steps, s, prov); });
@@ -161,11 +161,12 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   StepRunner steps(sys, log, status);
   Supervisor sup(sys, log);
   BootOptions opts;
+  src::Provision prov;  // lives as long as PID 1 (watched fds refer to it)
   try {
     status.version = version();
     log.info("lifeboat %s starting", version());
     sup.set_shutdown_handler([&](ShutdownKind k) { execute_shutdown(sys, log, sup, k); });
-    boot(sys, log, steps, sup, opts);
+    boot(sys, log, steps, sup, opts, prov);
   } catch (const std::exception& e) {
     steps.report_error(Error{"init", "boot", e.what(), Severity::error});
   } catch (...) {
