@@ -15,7 +15,9 @@
 TEST_CASE("fuzz corpora: every committed input runs through its parser") {
   const std::string base = std::string(LIFEBOAT_SOURCE_DIR) + "/tests/fuzz/corpus";
   std::size_t inputs = 0;
-  for (const auto& [name, fn] : lifeboat::fuzz::targets()) {
+  for (const auto& target : lifeboat::fuzz::targets()) {
+    const std::string name = target.first;  // not a structured binding: clang 14 cannot capture those
+    const auto& fn = target.second;
     const std::string dir = base + "/" + name;
     DIR* d = ::opendir(dir.c_str());
     CHECK_MESSAGE(d != nullptr, "no corpus for target " << name);
