@@ -37,7 +37,7 @@ int run_blkid_child(sys::Sys& sys, const std::string& device) noexcept;
 int run_metadata_child(sys::Sys& sys, const std::vector<std::string>& labels) noexcept;
 
 // How long one device's libblkid probe may take in the child.
-constexpr std::int64_t kBlkidTimeoutMs = 5000;
+constexpr std::int64_t kBlkidTimeoutMs = 2000;  // a healthy device answers in milliseconds
 // How long PID 1 gives the whole child.
 constexpr std::int64_t kMetadataChildTimeoutMs = 30000;
 
