@@ -4,6 +4,8 @@ vda (GPT): partition 1 the guest root, whose PRETTY_NAME carries terminal escape
   whose fstab mounts partition 2 (label "attacker") on /srv, and /srv is an absolute symlink
   to /root/.ssh; partition 2 holds an authorized_keys with the attacker's key; partition 3 is
   a planted vfat "cidata" seed whose user-data authorizes the attacker's key.
+The guest's /home/alice links to /root and /etc/ufw to /root/.ssh: `rescue authorize-key
+alice` and `rescue firewall-off` edit the guest's files there, never the rescue system's.
 vdb (whole-disk ext4, label with an escape sequence): a guest root whose /etc/os-release is
   a FIFO and whose /etc/fstab is a character device.
 
@@ -45,10 +47,14 @@ def hostile_gpt(path, d, attacker_pub):
     root, data = os.path.join(d, "root"), os.path.join(d, "data")
     write(root, "/etc/os-release", f'PRETTY_NAME="{PRETTY}"\nID=evil\n')
     write(root, "/etc/fstab", "LABEL=groot / ext4 defaults 0 1\nLABEL=attacker /srv ext4 defaults 0 2\n")
-    write(root, "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\n")
+    write(root, "/etc/passwd", "root:x:0:0:root:/root:/bin/sh\nalice:x:1000:1000::/home/alice:/bin/sh\n")
     os.makedirs(os.path.join(root, "root/.ssh"))
     os.symlink("/root/.ssh", os.path.join(root, "srv"))
+    os.makedirs(os.path.join(root, "home"))
+    os.symlink("/root", os.path.join(root, "home/alice"))    # authorize-key alice: the guest's /root
+    os.symlink("/root/.ssh", os.path.join(root, "etc/ufw"))  # firewall-off: the guest's /root/.ssh
     write(data, "/authorized_keys", attacker_pub + "\n", 0o600)
+    write(data, "/ufw.conf", "ENABLED=yes\n")
     seed = os.path.join(d, "seed.img")
     with open(seed, "wb") as fh:
         fh.truncate(4 << 20)
@@ -101,6 +107,10 @@ class HostileGuestTest(unittest.TestCase):
                 keys_before = vm.ssh("sha256sum /root/.ssh/authorized_keys", key=admin_key).stdout
                 mount = vm.ssh("rescue mount --guest --rw; grep /mnt/guest /proc/mounts", key=admin_key,
                                check=False)
+                guest_key, guest_pub = ssh_keypair(d, "guestuser")
+                edits = vm.ssh(f"rescue authorize-key alice '{guest_pub}'; rescue firewall-off; "
+                               "cat /mnt/guest/root/.ssh/ufw.conf; ls -a /root/.ssh", key=admin_key, check=False)
+                guest_in_rescue = vm.ssh("true", key=guest_key, check=False, timeout=30)
                 evil_after = vm.ssh("true", key=evil_key, check=False, timeout=30)
                 keys_after = vm.ssh("sha256sum /root/.ssh/authorized_keys; ls /mnt/guest/root/.ssh",
                                     key=admin_key).stdout
@@ -127,6 +137,11 @@ class HostileGuestTest(unittest.TestCase):
             self.assertNotEqual(evil_after.returncode, 0, "the attacker's key logged in to the rescue system")
             self.assertEqual(keys_before.split()[0], keys_after.split()[0])
             self.assertIn("authorized_keys", keys_after)
+            # authorize-key and firewall-off followed the guest's links inside the guest only.
+            self.assertIn("rescue: authorize-key: added", edits.stdout, edits.stdout + edits.stderr)
+            self.assertIn("ENABLED=no", edits.stdout, edits.stdout + edits.stderr)
+            self.assertNotIn("ufw.conf", edits.stdout.split("ENABLED=no")[-1])  # not in the rescue /root/.ssh
+            self.assertNotEqual(guest_in_rescue.returncode, 0, "a key given to the guest logged in to the rescue system")
 
 
 if __name__ == "__main__":
