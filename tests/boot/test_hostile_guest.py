@@ -4,8 +4,9 @@ vda (GPT): partition 1 the guest root, whose PRETTY_NAME carries terminal escape
   whose fstab mounts partition 2 (label "attacker") on /srv, and /srv is an absolute symlink
   to /root/.ssh; partition 2 holds an authorized_keys with the attacker's key; partition 3 is
   a planted vfat "cidata" seed whose user-data authorizes the attacker's key.
-The guest's /home/alice links to /root and /etc/ufw to /root/.ssh: `rescue authorize-key
-alice` and `rescue firewall-off` edit the guest's files there, never the rescue system's.
+The guest's /home/alice links to /root, /etc/ufw to /root/.ssh and /etc/shadow to
+/root/.ssh/shadow: `rescue authorize-key alice` and `rescue firewall-off` edit the guest's files, never the
+rescue system's; `rescue passwd` refuses a shadow that is a link.
 vdb (whole-disk ext4, label with an escape sequence): a guest root whose /etc/os-release is
   a FIFO and whose /etc/fstab is a character device.
 
@@ -55,6 +56,8 @@ def hostile_gpt(path, d, attacker_pub):
     os.symlink("/root/.ssh", os.path.join(root, "etc/ufw"))  # firewall-off: the guest's /root/.ssh
     write(data, "/authorized_keys", attacker_pub + "\n", 0o600)
     write(data, "/ufw.conf", "ENABLED=yes\n")
+    write(data, "/shadow", "root:*:19700:0:99999:7:::\nalice:!:19700:0:99999:7:::\n", 0o640)
+    os.symlink("/root/.ssh/shadow", os.path.join(root, "etc/shadow"))  # passwd: the guest's file
     seed = os.path.join(d, "seed.img")
     with open(seed, "wb") as fh:
         fh.truncate(4 << 20)
@@ -108,9 +111,12 @@ class HostileGuestTest(unittest.TestCase):
                 mount = vm.ssh("rescue mount --guest --rw; grep /mnt/guest /proc/mounts", key=admin_key,
                                check=False)
                 guest_key, guest_pub = ssh_keypair(d, "guestuser")
-                edits = vm.ssh(f"rescue authorize-key alice '{guest_pub}'; rescue firewall-off; "
+                shadow_before = vm.ssh("sha256sum /etc/shadow", key=admin_key).stdout.split()[0]
+                edits = vm.ssh(f"echo 'Guest-pw-1' | rescue passwd; grep -c '^root:\\$6\\$' /mnt/guest/etc/shadow; "
+                               f"rescue authorize-key alice '{guest_pub}'; rescue firewall-off; "
                                "cat /mnt/guest/root/.ssh/ufw.conf; ls -a /root/.ssh", key=admin_key, check=False)
                 guest_in_rescue = vm.ssh("true", key=guest_key, check=False, timeout=30)
+                shadow_after = vm.ssh("sha256sum /etc/shadow", key=admin_key).stdout.split()[0]
                 evil_after = vm.ssh("true", key=evil_key, check=False, timeout=30)
                 keys_after = vm.ssh("sha256sum /root/.ssh/authorized_keys; ls /mnt/guest/root/.ssh",
                                     key=admin_key).stdout
@@ -138,6 +144,9 @@ class HostileGuestTest(unittest.TestCase):
             self.assertEqual(keys_before.split()[0], keys_after.split()[0])
             self.assertIn("authorized_keys", keys_after)
             # authorize-key and firewall-off followed the guest's links inside the guest only.
+            # A shadow that is a link is refused (never followed out, never replaced blindly).
+            self.assertIn("/etc/shadow: not a regular file (refusing to replace it)", edits.stderr)
+            self.assertEqual(shadow_before, shadow_after, "rescue passwd changed the rescue system's /etc/shadow")
             self.assertIn("rescue: authorize-key: added", edits.stdout, edits.stdout + edits.stderr)
             self.assertIn("ENABLED=no", edits.stdout, edits.stdout + edits.stderr)
             self.assertNotIn("ufw.conf", edits.stdout.split("ENABLED=no")[-1])  # not in the rescue /root/.ssh
