@@ -15,15 +15,11 @@ import time
 import unittest
 
 from fixtures.disks import disk_copy, sha256_file
-from fixtures.metadata import ssh_keypair, url_encode
+from fixtures.metadata import ssh_keypair, status_json, url_encode
 from lifeboat_vm import VM, overlay_initrd
 
 FLOOD = "#!/bin/sh\n# stand-in for a checker stuck in a loop that prints forever\nexec yes 'Pass 1: inode 12 block 34 is bad, clearing (looping)'\n"
 
-
-def status_over_ssh(vm, key, args="--json"):
-    r = vm.ssh(f"rescue status {args}", key=key, timeout=120)
-    return json.loads(r.stdout[r.stdout.index("{"):])
 
 
 class DiskFaultsTest(unittest.TestCase):
@@ -39,7 +35,7 @@ class DiskFaultsTest(unittest.TestCase):
                 vm.wait_ssh(key=key, timeout=120)
                 login = time.monotonic() - vm.started_at
                 done = vm.wait_disks(300)
-                status = status_over_ssh(vm, key)
+                status = status_json(vm, key)
                 run_kib = int(vm.ssh("du -sk /run | cut -f1", key=key).stdout.strip())
                 log_bytes = int(vm.ssh("wc -c < /run/lifeboat/fsck/vda.log", key=key).stdout.strip())
                 cut = vm.ssh("grep -c 'bytes of output cut here' /run/lifeboat/fsck/vda.log; "
@@ -84,7 +80,7 @@ class DiskFaultsTest(unittest.TestCase):
                 answer = vm.qmp("device_del", id="gonedisk")
                 self.assertIn("return", answer, answer)
                 done = vm.wait_disks(400)
-                status = status_over_ssh(vm, key)
+                status = status_json(vm, key)
                 alive = vm.ssh("cat /proc/1/comm; echo ok", key=key).stdout
                 console = vm.console
             print(f"faults: disk work done {done:.1f} s")

@@ -15,13 +15,9 @@ import time
 import unittest
 
 from fixtures.disks import disk_copy, sha256_file
-from fixtures.metadata import ssh_keypair, url_encode
+from fixtures.metadata import ssh_keypair, status_json, url_encode
 from lifeboat_vm import VM
 
-
-def status_over_ssh(vm, key, args="--json"):
-    r = vm.ssh(f"rescue status {args}", key=key, timeout=120)
-    return json.loads(r.stdout[r.stdout.index("{"):])
 
 
 class SlowDisksTest(unittest.TestCase):
@@ -36,9 +32,9 @@ class SlowDisksTest(unittest.TestCase):
                 ready = vm.wait_ready(240)
                 vm.wait_ssh(key=key, timeout=120)
                 login = time.monotonic() - vm.started_at
-                during = status_over_ssh(vm, key)
+                during = status_json(vm, key)
                 done = vm.wait_disks(400)
-                after = status_over_ssh(vm, key)
+                after = status_json(vm, key)
                 console = vm.console
             print(f"slow disk: ready {ready:.1f} s, SSH login {login:.1f} s, disk work done {done:.1f} s")
             self.assertFalse(during["disks_done"], "the disk work was already over at the SSH login")
@@ -70,14 +66,14 @@ class SlowDisksTest(unittest.TestCase):
                 # Logged in: the check of vda is still going on.
                 deadline = time.monotonic() + 120
                 while True:
-                    during = status_over_ssh(vm, key)
+                    during = status_json(vm, key)
                     vols = during.get("disks", {}).get("volumes", [])
                     state = vols[0]["fsck"]["state"] if vols and "fsck" in vols[0] else None
                     if state in ("running", "clean", "errors-found") or time.monotonic() > deadline:
                         break
                     time.sleep(1)
                 running_seen = time.monotonic() - vm.started_at
-                final = status_over_ssh(vm, key, "--wait 600 --json")
+                final = status_json(vm, key, args="--wait 600 --json")
                 waited = time.monotonic() - vm.started_at
                 console = vm.console
             print(f"throttled disk: ready {ready:.1f} s, SSH login {login:.1f} s, check seen running at "
