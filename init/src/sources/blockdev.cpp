@@ -25,16 +25,16 @@ void add_problem(std::string& problems, const std::string& what) {
   problems += what;
 }
 
-// Reads up to max_bytes + 1 so that an oversized file is refused rather than cut.
-FileGot read_capped(sys::Sys& sys, const std::string& path, std::size_t max_bytes) {
+// A file of a metadata drive or seed directory: resolved inside `root` (links stay on
+// the drive), non-blocking, regular files only, refused (not cut) when larger than max_bytes.
+FileGot read_capped(sys::Sys& sys, const std::string& root, const std::string& path, std::size_t max_bytes) {
   FileGot got;
-  auto r = sys.read_file(path, max_bytes + 1);
+  auto r = sys.read_guest_file(root, path, max_bytes);
   if (!r.ok()) {
-    got.problem = r.err == ENOENT ? "missing" : sys::error_text(r.err);
-    return got;
-  }
-  if (r.value.size() > max_bytes) {
-    got.problem = strformat("larger than %zu bytes (not read)", max_bytes);
+    got.problem = r.err == ENOENT   ? std::string("missing")
+                  : r.err == EFBIG  ? strformat("larger than %zu bytes (not read)", max_bytes)
+                  : r.err == EINVAL ? std::string("not a regular file (not read)")
+                                    : std::string(sys::error_text(r.err));
     return got;
   }
   got.text = std::move(r.value);
@@ -136,7 +136,7 @@ FilesRead read_files_from(sys::Sys& sys, const BlockFs& fs, const std::string& m
   }
   r.mounted = true;
   try {
-    for (const auto& w : want) r.files[w.path] = read_capped(sys, mountpoint + "/" + w.path, w.max_bytes);
+    for (const auto& w : want) r.files[w.path] = read_capped(sys, mountpoint, w.path, w.max_bytes);
   } catch (...) {
     r.error = "out of memory while reading";
   }
@@ -154,7 +154,7 @@ FilesRead read_files_in_dir(sys::Sys& sys, const std::string& dir, const std::ve
   FilesRead r;
   std::string base = dir;
   while (base.size() > 1 && base.back() == '/') base.pop_back();
-  for (const auto& w : want) r.files[w.path] = read_capped(sys, base + "/" + w.path, w.max_bytes);
+  for (const auto& w : want) r.files[w.path] = read_capped(sys, base, w.path, w.max_bytes);
   return r;
 }
 
