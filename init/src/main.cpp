@@ -228,8 +228,9 @@ int main(int argc, char** argv) {
       return src::run_metadata_child(sys, std::vector<std::string>(args.begin() + 1, args.end()));
     CliOutput out;
     int rc = rescue_main(args, sys, out);
-    if (!sys.write_all(1, out.out).ok()) rc = kExitFailure;  // e.g. EPIPE
-    (void)sys.write_all(2, out.err);                           // nowhere else to report
+    // Guest text (file names, labels, fstab fields) may be in it: never raw to a terminal.
+    if (!sys.write_all(1, escape_control(out.out, true)).ok()) rc = kExitFailure;  // e.g. EPIPE
+    (void)sys.write_all(2, escape_control(out.err, true));                         // nowhere else to report
     return rc;
   } catch (const std::exception& e) {
     (void)sys.write_all(2, std::string("rescue: internal error: ") + e.what() + "\n");

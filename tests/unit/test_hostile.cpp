@@ -37,3 +37,7 @@ TEST_CASE("login summary: guest names escaped") {
   CHECK(s.find("\"x\\x1b[31my\"") != std::string::npos);
   CHECK(s.find("guest: Evil\\x1b]0;t\\x07 on vda1") != std::string::npos);
 }
+
+TEST_CASE("escape_control(keep_layout): command output keeps its lines and tabs") {
+  CHECK(escape_control("a\tb\nc\x1b[2Jd\r\n", true) == "a\tb\nc\\x1b[2Jd\\x0d\n");
+}

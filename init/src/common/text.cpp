@@ -119,13 +119,13 @@ bool parse_int(std::string_view s, long long& out) noexcept {
   return true;
 }
 
-std::string escape_control(std::string_view text) {
+std::string escape_control(std::string_view text, bool keep_layout) {
   std::string out;
   out.reserve(text.size());
   auto hex = [&](unsigned char c) { out += strformat("\\x%02x", c); };
   for (std::size_t i = 0; i < text.size();) {
     const unsigned char c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c == 0x7f) {
+    if ((c < 0x20 && !(keep_layout && (c == '\n' || c == '\t'))) || c == 0x7f) {
       hex(c);
       ++i;
       continue;

@@ -22,7 +22,8 @@ std::string quoted(std::string_view value, std::size_t max_len = 64);
 // Text for a terminal: control characters (C0, DEL, C1) and bytes that are not valid
 // UTF-8 shown as \xNN, so nothing a guest wrote (a label, PRETTY_NAME, a file name) can
 // move the cursor, retitle the window or hide what follows. Printable UTF-8 is kept.
-std::string escape_control(std::string_view text);
+// keep_layout: newlines and tabs pass (multi-line command output); everything else as above.
+std::string escape_control(std::string_view text, bool keep_layout = false);
 
 // "/usr/bin/rescue" -> "rescue"
 std::string_view path_basename(std::string_view path) noexcept;
