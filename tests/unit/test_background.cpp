@@ -393,13 +393,21 @@ TEST_CASE("metadata drives: read by a child; its JSON carries filesystems and fi
       exit_child(p.value, 0);
       return p;
     }
-  } sys;
-  sys.output = json + "\n";
-  Log log(sys);
-  Supervisor sup(sys, log);
-  src::Provision prov;
-  StepContext step;
-  src::read_metadata_drives(sup, step, prov);
+  };
+  // PID 1's step against a child that prints `output`.
+  struct Run {
+    ChildSys sys;
+    src::Provision prov;
+    StepContext step;
+    explicit Run(const std::string& output) {
+      sys.output = output;
+      Log log(sys);
+      Supervisor sup(sys, log);
+      src::read_metadata_drives(sup, step, prov);
+    }
+  };
+  Run ok(json + "\n");
+  auto& [sys, prov, step] = ok;
   CHECK(step.result() == StepResult::ok);
   CHECK(step.detail() == "1 filesystem, config-2 on /dev/sr0; /dev/vdb: libblkid did not answer within 5 s");
   REQUIRE(sys.spawns.size() == 1);
@@ -410,13 +418,9 @@ TEST_CASE("metadata drives: read by a child; its JSON carries filesystems and fi
         *r.files["openstack/latest/meta_data.json"].text);
 
   // A child that prints garbage: the step fails, nothing is read in PID 1.
-  ChildSys bad;
-  bad.output = "Segmentation fault\n";
-  Log log2(bad);
-  Supervisor sup2(bad, log2);
-  src::Provision prov2;
-  StepContext step2;
-  src::read_metadata_drives(sup2, step2, prov2);
+  Run bad("Segmentation fault\n");
+  auto& step2 = bad.step;
+  auto& prov2 = bad.prov;
   CHECK(step2.result() == StepResult::failed);
   REQUIRE(prov2.drives);
   CHECK(prov2.drives->filesystems.empty());

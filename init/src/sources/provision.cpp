@@ -18,8 +18,6 @@ namespace lifeboat::src {
 
 namespace {
 
-constexpr std::size_t kMaxDocument = 1 << 20;  // the parsers refuse more anyway
-
 std::string plural(std::size_t n, const char* one, const char* many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
