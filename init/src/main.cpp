@@ -27,6 +27,7 @@
 #include "common/version.h"
 #include "config/boot_options.h"
 #include "boot/power_button.h"
+#include "disks/stack.h"
 #include "disks/worker.h"
 #include "report/services.h"
 #include "report/status.h"
@@ -165,7 +166,11 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   try {
     status.version = version();
     log.info("lifeboat %s starting", version());
-    sup.set_shutdown_handler([&](ShutdownKind k) { execute_shutdown(sys, log, sup, k); });
+    sup.set_shutdown_handler([&](ShutdownKind k) {
+      execute_shutdown(sys, log, sup, k, [&] {
+        for (const auto& p : disks::take_down_stacks(sys, disks::supervisor_runner(sup))) log.info("shutdown: %s", p.c_str());
+      });
+    });
     boot(sys, log, steps, sup, opts, prov);
   } catch (const std::exception& e) {
     steps.report_error(Error{"init", "boot", e.what(), Severity::error});

@@ -162,7 +162,7 @@ TEST_CASE("disks model: disk names, metadata labels, families, hints, sizes") {
   CHECK(family_of("") == Family::none);
   CHECK(family_of("zfs_member") == Family::other);
   CHECK(hint_for("linux_raid_member", "/dev/vdc").command == "mdadm --assemble --scan");
-  CHECK(hint_for("crypto_LUKS", "/dev/vdc").command == "cryptsetup open /dev/vdc NAME");
+  CHECK(hint_for("crypto_LUKS", "/dev/vdc").command == "rescue unlock /dev/vdc");
   CHECK(hint_for("ext4", "/dev/vdc").what.empty());
   CHECK(human_size(512) == "512 B");
   CHECK(human_size(300ull << 20) == "300 MiB");

@@ -14,6 +14,7 @@ Tools all_tools() {
   Tools t;
   t.e2fsck = "/sbin/e2fsck";
   t.xfs_repair = "/sbin/xfs_repair";
+  t.btrfs = "/sbin/btrfs";
   t.mount = "/bin/mount";
   t.umount = "/bin/umount";
   return t;
@@ -213,6 +214,38 @@ TEST_CASE("disks fsck policy: xfs repair: clean needs no write; corruption is re
   CHECK(fail.outcome().state == FsckState::repair_failed);
 }
 
+TEST_CASE("disks fsck policy: btrfs is checked; repaired only with lifeboat.btrfs_repair=1") {
+  // Repair mode without the flag: checked, and a note says how to ask for a repair.
+  FsckProgram without(input("btrfs", FsckMode::repair), all_tools());
+  CHECK(without.next(nullptr).argv == Argv{"/sbin/btrfs", "check", "--readonly", "/dev/vdb1"});
+  auto r = exited(1);
+  CHECK(without.next(&r).done);
+  CHECK(without.outcome().state == FsckState::errors_found);
+  REQUIRE(without.outcome().notes.size() == 1);
+  CHECK(without.outcome().notes[0].find("lifeboat.btrfs_repair=1") != std::string::npos);
+
+  FsckInput in = input("btrfs", FsckMode::repair);
+  in.btrfs_repair = true;
+  for (int check : {0, 1})
+    for (int repair : {0, 1}) {
+      CAPTURE(check);
+      CAPTURE(repair);
+      FsckProgram p(in, all_tools());
+      (void)p.next(nullptr);
+      r = exited(check);
+      auto s = p.next(&r);
+      if (check == 0) {  // clean: nothing written
+        CHECK(s.done);
+        CHECK(p.outcome().state == FsckState::clean);
+        continue;
+      }
+      CHECK(s.argv == Argv{"/sbin/btrfs", "check", "--repair", "/dev/vdb1"});
+      r = exited(repair);
+      CHECK(p.next(&r).done);
+      CHECK(p.outcome().state == (repair == 0 ? FsckState::repaired : FsckState::repair_failed));
+    }
+}
+
 TEST_CASE("disks fsck policy: xfs repair replays a dirty log by mount + umount, -L only on request") {
   FsckProgram p(input("xfs", FsckMode::repair), all_tools());
   (void)p.next(nullptr);
@@ -339,9 +372,11 @@ TEST_CASE("disks fsck policy: types without a checker, off, stacked devices") {
                {"ext4", FsckMode::off, "lifeboat.fsck=off"},
                {"LVM2_member", FsckMode::check, "LVM physical volume: not a filesystem (vgchange -ay first)"},
                {"linux_raid_member", FsckMode::repair, "RAID member: not a filesystem (mdadm --assemble --scan first)"},
-               {"crypto_LUKS", FsckMode::check, "LUKS encrypted volume: not a filesystem (cryptsetup open /dev/vdb1 NAME first)"}};
+               {"crypto_LUKS", FsckMode::check, "LUKS encrypted volume: not a filesystem (rescue unlock /dev/vdb1 first)"}};
+  Tools no_btrfs = all_tools();
+  no_btrfs.btrfs.clear();
   for (const auto& c : cases) {
-    FsckProgram p(input(c.type, c.mode), all_tools());
+    FsckProgram p(input(c.type, c.mode), no_btrfs);
     CHECK(p.next(nullptr).done);
     CHECK(p.outcome().state == FsckState::skipped);
     CHECK(p.outcome().reason == c.reason);

@@ -49,7 +49,14 @@ TEST_CASE("shutdown: the full sequence against FakeSys") {
   Log log(sys);
   log.attach_console(1);
   Supervisor sup(sys, log);
-  execute_shutdown(sys, log, sup, ShutdownKind::poweroff);
+  std::size_t umounts_before_stacks = 0, reboots_before_stacks = 99;
+  execute_shutdown(sys, log, sup, ShutdownKind::poweroff, [&] {
+    umounts_before_stacks = sys.umounts.size();
+    reboots_before_stacks = sys.reboots.size();
+  });
+  // The stacks (LVM, md) come down after every unmount and before reboot(2).
+  CHECK(umounts_before_stacks == 5);
+  CHECK(reboots_before_stacks == 0);
 
   REQUIRE(sys.kills.size() == 4);
   CHECK(sys.kills[0] == std::make_pair(pid_t(-1), SIGTERM));
@@ -73,10 +80,10 @@ TEST_CASE("shutdown: no SIGKILL when everything exits on SIGTERM; reboot and hal
   sys.add_file("/proc/self/mountinfo", "");
   Log log(sys);
   Supervisor sup(sys, log);
-  execute_shutdown(sys, log, sup, ShutdownKind::reboot);
+  execute_shutdown(sys, log, sup, ShutdownKind::reboot, {});
   CHECK(sys.kills.size() == 3);  // TERM, HUP, CONT; no KILL needed
   CHECK(sys.reboots == std::vector<int>{RB_AUTOBOOT});
-  execute_shutdown(sys, log, sup, ShutdownKind::halt);
+  execute_shutdown(sys, log, sup, ShutdownKind::halt, {});
   CHECK(sys.reboots.back() == RB_HALT_SYSTEM);
 }
 
@@ -94,7 +101,7 @@ TEST_CASE("shutdown: if reboot(2) fails, the services come back") {
   sys.on_kill = [&](pid_t p, int sig) {
     if (p == -1 && sig == SIGTERM && sys.live.count(100)) sys.kill_child(100, SIGTERM);
   };
-  execute_shutdown(sys, log, sup, ShutdownKind::poweroff);
+  execute_shutdown(sys, log, sup, ShutdownKind::poweroff, {});
   REQUIRE(sys.spawns.size() == 2);
   CHECK(sup.services()[0].pid == 101);
 }
@@ -104,7 +111,7 @@ TEST_CASE("shutdown: outside PID 1 nothing is signalled or rebooted") {
   sys.pid = 4242;
   Log log(sys);
   Supervisor sup(sys, log);
-  execute_shutdown(sys, log, sup, ShutdownKind::poweroff);
+  execute_shutdown(sys, log, sup, ShutdownKind::poweroff, {});
   CHECK(sys.kills.empty());
   CHECK(sys.reboots.empty());
 }

@@ -25,10 +25,11 @@ constexpr const char* kDisksHelp =
     "  and where each is mounted now\n";
 
 constexpr const char* kFsckHelp =
-    "usage: rescue fsck DEV [--repair] [--xfs-zero-log]\n"
+    "usage: rescue fsck DEV [--repair] [--xfs-zero-log] [--btrfs-repair]\n"
     "  checks one filesystem (DEV: vda1, /dev/vda1, a LABEL or a UUID) without writing to it;\n"
     "  --repair repairs it (e2fsck -fy; xfs_repair after replaying the log by mount+umount);\n"
-    "  --xfs-zero-log allows xfs_repair -L when the log cannot be replayed (may lose data).\n"
+    "  --xfs-zero-log allows xfs_repair -L when the log cannot be replayed (may lose data);\n"
+    "  --btrfs-repair allows btrfs check --repair (btrfs' own docs advise against it).\n"
     "  Refuses a mounted filesystem. Output goes to /run/lifeboat/fsck/DEV.rescue.log.\n"
     "  exit: 0 clean or repaired, 1 errors left, failure or refusal, 2 usage\n";
 
@@ -151,7 +152,7 @@ int cmd_disks(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o)
 
 int cmd_fsck(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
   std::string dev;
-  bool repair = false, zero_log = false;
+  bool repair = false, zero_log = false, btrfs_repair = false;
   for (std::size_t i = 1; i < args.size(); ++i) {
     const auto& a = args[i];
     if (a == "--help" || a == "-h") {
@@ -160,6 +161,7 @@ int cmd_fsck(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) 
     }
     if (a == "--repair") repair = true;
     else if (a == "--xfs-zero-log") zero_log = true;
+    else if (a == "--btrfs-repair") btrfs_repair = true;
     else if (!a.empty() && a[0] != '-' && dev.empty()) dev = a;
     else {
       o.err += "rescue: fsck: unexpected argument '" + a + "'\n" + kFsckHelp;
@@ -176,27 +178,32 @@ int cmd_fsck(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) 
     o.err += "rescue: fsck: no filesystem '" + dev + "' (see rescue disks)\n";
     return kExitFailure;
   }
+  FsckRequest req;
+  req.mode = repair ? FsckMode::repair : FsckMode::check;
+  req.mode_source = repair ? "rescue fsck --repair" : "rescue fsck";
+  req.xfs_zero_log = zero_log;
+  req.btrfs_repair = btrfs_repair;
+  return fsck_volume(sys, *v, req, o);
+}
+
+int fsck_volume(sys::Sys& sys, const disks::Volume& vol, const FsckRequest& req, CliOutput& o) {
+  const disks::Volume* v = &vol;
   if (auto at = disks::mounted_at(current_mounts(sys), v->major, v->minor)) {
     o.err += "rescue: fsck: " + v->path + " is mounted at " + *at +
              ": refusing to check a mounted filesystem (unmount it first: rescue umount)\n";
     return kExitFailure;
   }
-  disks::Tools tools;
-  tools.e2fsck = disks::find_tool(sys, "e2fsck");
-  tools.xfs_repair = disks::find_tool(sys, "xfs_repair");
-  tools.fsck_vfat = disks::find_tool(sys, "fsck.vfat");
-  tools.btrfs = disks::find_tool(sys, "btrfs");
-  tools.mount = disks::find_tool(sys, "mount");
-  tools.umount = disks::find_tool(sys, "umount");
+  const disks::Tools tools = disks::find_fsck_tools(sys);
   (void)sys.mkdir_p("/run/lifeboat/fsck", 0755);
 
   disks::FsckInput in;
   in.name = v->name;
   in.device = v->path;
   in.type = v->type;
-  in.mode = repair ? FsckMode::repair : FsckMode::check;
-  in.mode_source = repair ? "rescue fsck --repair" : "rescue fsck";
-  in.xfs_zero_log = zero_log;
+  in.mode = req.mode;
+  in.mode_source = req.mode_source;
+  in.xfs_zero_log = req.xfs_zero_log;
+  in.btrfs_repair = req.btrfs_repair;
   in.replay_dir = disks::probe_dir("/run/lifeboat/probe", v->name);
   in.log_path = "/run/lifeboat/fsck/" + v->name + ".rescue.log";
   disks::FsckProgram prog(in, tools);

@@ -4,6 +4,7 @@
 
 #include "cli/summary.h"
 #include "cli/toolkit.h"
+#include "cli/unlock.h"
 
 #include "common/text.h"
 #include "common/version.h"
@@ -27,6 +28,8 @@ const char* const kUsage =
     "  umount                   unmount everything under /mnt\n"
     "  disks                    the disks, partitions and filesystems, and where they are mounted\n"
     "  fsck DEV [--repair]      check one filesystem (read-only), or repair it; never a mounted one\n"
+    "  unlock [DEV] [--rw]      open a LUKS container (passphrase asked), read-only unless --rw,\n"
+    "                           with the LVM inside, and check what it holds\n"
     "  chroot [CMD...]          run CMD (default: root's shell) inside the guest\n"
     "  passwd [USER]            set a password in the guest's /etc/shadow (default root)\n"
     "  authorize-key [USER] KEY add an SSH public key to the guest user's authorized_keys\n"
@@ -153,6 +156,7 @@ int rescue_main(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& 
   if (cmd == "du") return cmd_du(args, sys, o);
   if (cmd == "disks") return cmd_disks(args, sys, o);
   if (cmd == "fsck") return cmd_fsck(args, sys, o);
+  if (cmd == "unlock") return cmd_unlock(args, sys, o);
   return usage_error(o, "unknown command '" + cmd + "'");
 }
 

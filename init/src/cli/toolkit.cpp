@@ -14,6 +14,8 @@
 #include <cstring>
 #include <map>
 
+#include "cli/prompt.h"
+#include "metadata/secret.h"
 #include "common/text.h"
 #include "guest/ops.h"
 #include "guest/plan.h"
@@ -327,58 +329,6 @@ int cmd_chroot(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
 }
 
 // --- passwd -------------------------------------------------------------------------------
-namespace {
-
-void wipe(std::string& s) {
-  volatile char* p = s.data();
-  for (std::size_t i = 0; i < s.size(); ++i) p[i] = 0;
-  s.clear();
-}
-
-bool read_line_fd(int fd, std::string& line) {
-  line.clear();
-  line.reserve(4100);  // no reallocation: no stray copies of a password left in freed memory
-  char c;
-  while (line.size() < 4096) {
-    ssize_t n = ::read(fd, &c, 1);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    if (n == 0) return !line.empty();
-    if (c == '\n') return true;
-    line += c;
-  }
-  return true;
-}
-
-// Prompts on the terminal without echo.
-bool ask_tty(const char* prompt, std::string& out, std::string& error) {
-  int fd = ::open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) fd = ::dup(0);
-  if (fd < 0) {
-    error = std::string("cannot open the terminal: ") + std::strerror(errno);
-    return false;
-  }
-  struct termios old {}, quiet {};
-  bool have_termios = ::tcgetattr(fd, &old) == 0;
-  if (have_termios) {
-    quiet = old;
-    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-    quiet.c_lflag |= ECHONL;
-    if (::tcsetattr(fd, TCSAFLUSH, &quiet) != 0) have_termios = false;
-  }
-  (void)!::write(fd, prompt, std::strlen(prompt));
-  bool ok = read_line_fd(fd, out);
-  if (!out.empty() && out.back() == '\r') out.pop_back();
-  if (have_termios) ::tcsetattr(fd, TCSAFLUSH, &old);
-  ::close(fd);
-  if (!ok) error = "no password entered";
-  return ok;
-}
-
-}  // namespace
-
 int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
   if (wants_help(args)) return o.out += subcommand_help("passwd"), kExitOk;
   if (args.size() > 2) return usage(o, "passwd", "too many arguments");
@@ -409,17 +359,8 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
     take(o, r);
     return kExitFailure;
   }
-  std::string pw, again, error;
-  if (::isatty(0)) {
-    std::string prompt = "New password for " + user + ": ";
-    if (ask_tty(prompt.c_str(), pw, error) && ask_tty("Retype the new password: ", again, error) && pw != again)
-      error = "the passwords do not match";
-  } else if (!read_line_fd(0, pw)) {
-    error = "no password on stdin (one line expected)";
-  }
-  if (error.empty() && !pw.empty() && pw.back() == '\r') pw.pop_back();
-  if (error.empty() && pw.empty()) error = "empty password refused";
-  wipe(again);
+  std::string pw, error = read_secret("New password for " + user + ": ", "Retype the new password: ", pw);
+  if (!error.empty()) error = "password: " + error;
   std::string random, hash;
   if (error.empty() && !guest::random_bytes(16, random)) error = std::string("getrandom: ") + std::strerror(errno);
   if (error.empty()) {
@@ -428,7 +369,7 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
     if (!h || std::strncmp(h, "$6$", 3) != 0) error = "crypt() failed to make a SHA-512 hash";
     else hash = h;
   }
-  wipe(pw);
+  meta::wipe(pw);
   if (!error.empty()) {
     r.err += "rescue: passwd: " + error + "\n";
     session.close();

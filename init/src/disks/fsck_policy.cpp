@@ -158,8 +158,10 @@ FsckStep FsckProgram::start() {
       return run(Phase::vfat_check, {tools_.fsck_vfat, "-n", dev}, "check");
     case Family::btrfs:
       if (tools_.btrfs.empty()) return finish(FsckState::skipped, "not checked: no checker in image");
+      if (in_.mode == FsckMode::repair && in_.btrfs_repair)
+        return run(Phase::btrfs_precheck, {tools_.btrfs, "check", "--readonly", dev}, "check before repair");
       if (in_.mode == FsckMode::repair)
-        out_.notes.push_back("btrfs is only checked (btrfs check --repair is never run automatically)");
+        out_.notes.push_back("btrfs is only checked: btrfs check --repair runs only with lifeboat.btrfs_repair=1");
       return run(Phase::btrfs_check, {tools_.btrfs, "check", "--readonly", dev}, "check");
     case Family::swap: return finish(FsckState::skipped, "swap: nothing to check");
     case Family::lvm:
@@ -297,6 +299,11 @@ FsckStep FsckProgram::next(const CmdResult* last) {
       return done_step();
     case Phase::btrfs_check:
       return finish_from(r, code == 0 ? FsckState::clean : FsckState::errors_found);
+    case Phase::btrfs_precheck:
+      if (code == 0) return finish_from(r, FsckState::clean);
+      return run(Phase::btrfs_repair, {tools_.btrfs, "check", "--repair", in_.device}, "repair");
+    case Phase::btrfs_repair:
+      return finish_from(r, code == 0 ? FsckState::repaired : FsckState::repair_failed);
     default: return finish(FsckState::skipped, "internal: unexpected state");
   }
 }

@@ -22,7 +22,10 @@
 //                    repair-failed); a log that cannot be replayed is zeroed (xfs_repair -L)
 //                    only with lifeboat.xfs_zero_log=1
 //   vfat      fsck.vfat -n DEV (repair: -n, then -a -w, then -n again), if the image has it
-//   btrfs     btrfs check --readonly DEV, if the image has it (never --repair)
+//   btrfs     check  btrfs check --readonly DEV
+//             repair the same, and only with lifeboat.btrfs_repair=1: btrfs check --repair DEV
+//                    when the check found errors (0 repaired, else repair-failed); without
+//                    it, a note says how to ask for it
 //   others    skipped: "no checker for TYPE"
 #include <cstdint>
 #include <string>
@@ -102,6 +105,7 @@ struct FsckInput {
   FsckMode mode = FsckMode::check;
   std::string mode_source = "lifeboat.fsck";
   bool xfs_zero_log = false;
+  bool btrfs_repair = false;
   std::int64_t timeout_s = 0;  // lifeboat.fsck_timeout, for the messages
   std::string replay_dir;  // where an XFS log replay mounts ("/run/lifeboat/probe/vda1")
   std::string log_path;    // "/run/lifeboat/fsck/vda1.log"
@@ -125,7 +129,8 @@ class FsckProgram {
  private:
   enum class Phase {
     start, e2_check, e2_repair, xfs_check, xfs_precheck, xfs_mount, xfs_umount, xfs_repair, xfs_zero,
-    vfat_check, vfat_precheck, vfat_repair, vfat_verify, btrfs_check, done
+    vfat_check, vfat_precheck, vfat_repair, vfat_verify, btrfs_check, btrfs_precheck, btrfs_repair,
+    done
   };
   FsckStep run(Phase p, std::vector<std::string> argv, std::string purpose, bool needs_unmounted = true);
   FsckStep finish(FsckState s, std::string reason = "");

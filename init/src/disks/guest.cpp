@@ -140,8 +140,14 @@ SpecMatch resolve_spec(std::string_view spec, const std::vector<Volume>& volumes
       m.note = "not a block device";
       return m;
     }
+    for (const auto& v : volumes)  // an assembled stack: /dev/mapper/..., /dev/VG/LV, /dev/md127
+      for (const auto& a : v.aliases)
+        if (a == spec) {
+          m.volume = v.name;
+          return m;
+        }
     if (starts_with(spec, "/dev/mapper/") || starts_with(spec, "/dev/dm-")) {
-      m.note = "device-mapper volume (LVM or LUKS): activate it first (vgchange -ay / cryptsetup open)";
+      m.note = "device-mapper volume not active (LVM: vgchange -ay; LUKS: rescue unlock)";
       return m;
     }
     if (starts_with(spec, "/dev/md")) {

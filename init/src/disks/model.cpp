@@ -140,7 +140,7 @@ Hint hint_for(std::string_view type, const std::string& path) {
     case Family::raid: return {"RAID member", "mdadm --assemble --scan", "mdadm"};
     case Family::luks:
       if (type == "BitLocker") return {"BitLocker volume", "", ""};
-      return {"LUKS encrypted volume", "cryptsetup open " + path + " NAME", "cryptsetup"};
+      return {"LUKS encrypted volume", "rescue unlock " + path, "cryptsetup"};
     case Family::swap: return {"swap space", "swapon " + path, "swapon"};
     default: return {};
   }
@@ -166,6 +166,49 @@ std::string human_size(std::uint64_t bytes) {
   if (u == 0) return strformat("%llu B", static_cast<unsigned long long>(bytes));
   if (v >= 100 || v == static_cast<double>(static_cast<std::uint64_t>(v))) return strformat("%.0f %s", v, units[u]);
   return strformat("%.1f %s", v, units[u]);
+}
+
+std::pair<std::string, std::string> split_lvm_dm_name(std::string_view dm_name) {
+  // The VG/LV separator is the first '-' that is not part of a "--" pair.
+  for (std::size_t i = 0; i < dm_name.size(); ++i) {
+    if (dm_name[i] != '-') continue;
+    if (i + 1 < dm_name.size() && dm_name[i + 1] == '-') {
+      ++i;
+      continue;
+    }
+    auto unescape = [](std::string_view s) {
+      std::string out;
+      for (std::size_t j = 0; j < s.size(); ++j) {
+        out += s[j];
+        if (s[j] == '-' && j + 1 < s.size() && s[j + 1] == '-') ++j;
+      }
+      return out;
+    };
+    std::string vg = unescape(dm_name.substr(0, i)), lv = unescape(dm_name.substr(i + 1));
+    if (vg.empty() || lv.empty()) return {};
+    return {vg, lv};
+  }
+  return {};
+}
+
+std::vector<std::string> dm_aliases(std::string_view dm_name, std::string_view dm_uuid, std::string& stack) {
+  std::vector<std::string> out;
+  stack = "device-mapper";
+  if (dm_name.empty()) return out;
+  const std::string name(dm_name);
+  out.push_back("/dev/mapper/" + name);
+  if (dm_uuid.substr(0, 4) == "LVM-") {
+    auto [vg, lv] = split_lvm_dm_name(dm_name);
+    if (!vg.empty()) {
+      out.push_back("/dev/" + vg + "/" + lv);
+      stack = "LVM " + vg + "/" + lv;
+    }
+  } else if (dm_uuid.substr(0, 6) == "CRYPT-") {
+    stack = "LUKS (dm-crypt)";
+  }
+  out.push_back("/dev/disk/by-id/dm-name-" + name);
+  if (!dm_uuid.empty()) out.push_back("/dev/disk/by-id/dm-uuid-" + std::string(dm_uuid));
+  return out;
 }
 
 }  // namespace lifeboat::disks

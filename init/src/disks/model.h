@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace lifeboat::disks {
@@ -48,6 +49,12 @@ struct Volume {  // a partition, or a whole disk holding a filesystem (or nothin
   std::string type, uuid, label, usage, version;
   std::string probe_problem;  // "ambiguous signatures", "cannot open: ..."
   std::optional<ExtState> ext;
+  // Stacked devices (device-mapper, md): the other names the guest may use for it
+  // ("/dev/mapper/rhel-root", "/dev/rhel/root", "/dev/disk/by-id/dm-uuid-LVM-...") and the
+  // block devices it is built on ("vda2"), from /sys/block/NAME/{dm,slaves}.
+  std::vector<std::string> aliases;
+  std::vector<std::string> slaves;
+  std::string stack;  // "LVM rhel/root", "LUKS (dm-crypt)", "md raid1", "" for a plain volume
 };
 
 struct Disk {
@@ -88,6 +95,15 @@ struct Hint {
   std::string tool;     // "vgchange": whether it is in the image is checked at run time
 };
 Hint hint_for(std::string_view type, const std::string& path);
+
+// The names a device-mapper device answers to, from its dm/name and dm/uuid: /dev/mapper/NAME,
+// /dev/disk/by-id/dm-name-NAME and dm-uuid-UUID, and for LVM (uuid "LVM-...") /dev/VG/LV
+// (NAME is VG-LV with each '-' inside VG or LV doubled). `stack` gets "LVM VG/LV",
+// "LUKS (dm-crypt)" or "device-mapper".
+std::vector<std::string> dm_aliases(std::string_view dm_name, std::string_view dm_uuid, std::string& stack);
+// "rhel-root" -> {"rhel", "root"}; "ubuntu--vg-ubuntu--lv" -> {"ubuntu-vg", "ubuntu-lv"};
+// {"", ""} when it is not a VG-LV name.
+std::pair<std::string, std::string> split_lvm_dm_name(std::string_view dm_name);
 
 // "2026-11-21T10:00:00Z"
 std::string iso_utc(std::int64_t epoch_seconds);

@@ -15,7 +15,9 @@ Error cmdline_error(const std::string& key, std::string message, Severity sev = 
 }  // namespace
 
 bool is_disks_cmdline_key(std::string_view key) noexcept {
-  if (key == "lifeboat.fsck_timeout" || key == "lifeboat.probe_timeout" || key == "lifeboat.xfs_zero_log") return true;
+  if (key == "lifeboat.fsck_timeout" || key == "lifeboat.probe_timeout" || key == "lifeboat.xfs_zero_log" ||
+      key == "lifeboat.btrfs_repair")
+    return true;
   return key.size() > kOverridePrefix.size() && key.substr(0, kOverridePrefix.size()) == kOverridePrefix;
 }
 
@@ -43,10 +45,11 @@ DisksOptionsResult parse_disks_options(const Cmdline& cmdline, FsckMode global) 
         continue;
       }
       target = v;
-    } else if (p.key == "lifeboat.xfs_zero_log") {
+    } else if (p.key == "lifeboat.xfs_zero_log" || p.key == "lifeboat.btrfs_repair") {
+      bool& flag = p.key == "lifeboat.xfs_zero_log" ? o.xfs_zero_log : o.btrfs_repair;
       const std::string& v = p.value;
-      if (!p.has_value || v.empty() || v == "1" || v == "yes" || v == "true" || v == "on") o.xfs_zero_log = true;
-      else if (v == "0" || v == "no" || v == "false" || v == "off") o.xfs_zero_log = false;
+      if (!p.has_value || v.empty() || v == "1" || v == "yes" || v == "true" || v == "on") flag = true;
+      else if (v == "0" || v == "no" || v == "false" || v == "off") flag = false;
       else r.errors.push_back(cmdline_error(p.key, "expected no value or 1|0|yes|no|true|false|on|off, got " + quoted(v)));
     } else {
       Override ov;

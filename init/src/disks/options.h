@@ -10,6 +10,8 @@
 //                                        finish is reported and left alone
 //   lifeboat.xfs_zero_log[=1]            allow `xfs_repair -L` (zeroes a log that cannot be
 //                                        replayed; can lose recent changes) in repair mode
+//   lifeboat.btrfs_repair[=1]            allow `btrfs check --repair` in repair mode (the
+//                                        btrfs documentation warns against it: off by default)
 //
 // Override precedence for one filesystem: kernel name, then UUID, then LABEL, then the
 // global mode. Bad values keep the default and add an Error (source "cmdline").
@@ -25,7 +27,7 @@
 namespace lifeboat::disks {
 
 // True for the keys this module owns (lifeboat.fsck.<dev>, lifeboat.fsck_timeout,
-// lifeboat.xfs_zero_log), so that boot_options.cpp does not call them unknown.
+// lifeboat.probe_timeout, lifeboat.xfs_zero_log, lifeboat.btrfs_repair), so that boot_options.cpp does not call them unknown.
 // lifeboat.fsck itself belongs to boot_options.
 bool is_disks_cmdline_key(std::string_view key) noexcept;
 
@@ -40,6 +42,7 @@ struct DisksOptions {
   std::int64_t timeout_s = 600;
   std::int64_t probe_timeout_s = 60;
   bool xfs_zero_log = false;
+  bool btrfs_repair = false;
 };
 
 struct DisksOptionsResult {

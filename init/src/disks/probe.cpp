@@ -342,6 +342,28 @@ Scan scan_disks(sys::Sys& sys, const Probers& probers, const std::string& sys_bl
     } else {
       vols = std::move(parts);
     }
+    // Stacked devices: what they are built on, and the names the guest's fstab may use.
+    if (name.starts_with("dm-") || name.starts_with("md")) {
+      std::vector<std::string> slaves;
+      if (auto sl = sys.list_dir(dir + "/slaves"); sl.ok())
+        for (const auto& e : sl.value)
+          if (e.name != "." && e.name != "..") slaves.push_back(e.name);
+      std::sort(slaves.begin(), slaves.end(), name_less);
+      std::string stack;
+      std::vector<std::string> aliases;
+      if (name.starts_with("dm-")) {
+        aliases = dm_aliases(read_attr(sys, dir + "/dm/name"), read_attr(sys, dir + "/dm/uuid"), stack);
+      } else {
+        const std::string level = read_attr(sys, dir + "/md/level");
+        stack = "md" + (level.empty() ? std::string() : " " + level);
+        aliases.push_back(dev_dir + "/" + name);
+      }
+      for (auto& v : vols) {
+        v.slaves = slaves;
+        v.stack = stack;
+        if (v.partno == 0) v.aliases = aliases;
+      }
+    }
     // Metadata drives are not guest disks; a metadata label anywhere else is reported and
     // ignored (a guest may plant a "cidata" partition): that disk stays a guest disk.
     if (vols.size() == 1 && vols[0].partno == 0 && is_metadata_drive(vols[0].label, vols[0].type, true)) {
@@ -439,6 +461,18 @@ std::string find_tool(sys::Sys& sys, const std::string& name) {
     if (sys.exists(p)) return p;
   }
   return "";
+}
+
+Tools find_fsck_tools(sys::Sys& sys) {
+  Tools t;
+  t.e2fsck = find_tool(sys, "e2fsck");
+  t.xfs_repair = find_tool(sys, "xfs_repair");
+  t.fsck_vfat = find_tool(sys, "fsck.vfat");
+  if (t.fsck_vfat.empty()) t.fsck_vfat = find_tool(sys, "fsck.fat");
+  t.btrfs = find_tool(sys, "btrfs");
+  t.mount = find_tool(sys, "mount");
+  t.umount = find_tool(sys, "umount");
+  return t;
 }
 
 }  // namespace lifeboat::disks

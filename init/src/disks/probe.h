@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "disks/fsck_policy.h"
 #include "disks/model.h"
 #include "sys/sys.h"
 
@@ -96,5 +97,7 @@ class ReadOnlyGuard {
 
 // Absolute path of `name` in /sbin, /usr/sbin, /bin, /usr/bin ("" if none).
 std::string find_tool(sys::Sys& sys, const std::string& name);
+// The checkers and mount tools the image has.
+Tools find_fsck_tools(sys::Sys& sys);
 
 }  // namespace lifeboat::disks

@@ -21,7 +21,7 @@ json volume_json(const Volume& v) {
          {"major", v.major}, {"minor", v.minor},        {"size_bytes", v.size_bytes}, {"start_sector", v.start_sector},
          {"partlabel", v.partlabel}, {"partuuid", v.partuuid}, {"parttype", v.parttype}, {"type", v.type},
          {"uuid", v.uuid},   {"label", v.label},        {"usage", v.usage},       {"version", v.version},
-         {"probe_problem", v.probe_problem}};
+         {"probe_problem", v.probe_problem}, {"aliases", v.aliases}, {"slaves", v.slaves}, {"stack", v.stack}};
   if (v.ext) j["ext"] = *v.ext;
   return j;
 }
@@ -48,6 +48,9 @@ Volume volume_from(const json& j) {
   get("usage", v.usage);
   get("version", v.version);
   get("probe_problem", v.probe_problem);
+  get("aliases", v.aliases);
+  get("slaves", v.slaves);
+  get("stack", v.stack);
   if (auto it = j.find("ext"); it != j.end() && it->is_object()) v.ext = it->get<ExtState>();
   return v;
 }

@@ -1,5 +1,6 @@
 #include "disks/step.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 
@@ -9,6 +10,7 @@
 
 #include "boot/cmdline.h"
 #include "common/text.h"
+#include "disks/stack.h"
 #include "supervise/signals.h"
 
 namespace lifeboat::disks {
@@ -31,40 +33,44 @@ std::string probe_options(Family f) {
   }
 }
 
-// Mounts `v` read-only (a child `mount`, with a timeout), looks for a guest root there,
-// unmounts. Returns the guest when found.
-std::optional<GuestRoot> probe_guest(sys::Sys& sys, Supervisor& sup, const Volume& v, DisksContext& ctx) {
-  const Family f = family_of(v.type);
-  const std::string opts = probe_options(f);
-  if (opts.empty() || ctx.tools.mount.empty()) return std::nullopt;
-  if (v.ext && v.ext->primary_damaged) return std::nullopt;  // the kernel would refuse it anyway
-  const std::string dir = probe_dir(ctx.probe_base, v.name);
-  if (auto st = sys.mkdir_p(dir, 0700); !st.ok()) {
-    ctx.problems.push_back(dir + ": " + sys::error_text(st.err));
-    return std::nullopt;
-  }
+// Mounts `v` read-only at `dir` (a child `mount`, with a timeout). False when it did not
+// mount; a mount that timed out marks the disk stuck.
+bool probe_mount(Supervisor& sup, const Volume& v, const std::string& opts, const std::string& dir, DisksContext& ctx) {
   RunSpec rs;
   rs.argv = {ctx.tools.mount, "-t", v.type, "-o", opts, v.path, dir};
   rs.timeout_ms = ctx.probe_mount_timeout_ms;
   rs.capture = Capture::string;
   rs.capture_limit = 4096;
   RunResult rr = sup.run(rs);
-  if (!rr.ok()) {
-    // A probe mount that timed out may still complete later: the device cannot be trusted
-    // to be unmounted, so it is not checked.
-    if (rr.timed_out()) {
-      ctx.busy[v.name] = "the read-only probe mount timed out";
-      // The mount may still be in the kernel: PID 1 leaves this disk alone from now on.
-      ctx.stuck[v.disk] = "probe mount timed out";
-      if (ctx.guard) ctx.guard->forget(ctx.dev_dir + "/" + v.disk);
-      ctx.problems.push_back(v.name + ": the read-only probe mount timed out; the disk is left read-only");
-    }
-    return std::nullopt;
+  if (rr.ok()) return true;
+  // A probe mount that timed out may still complete later: the device cannot be trusted
+  // to be unmounted, so it is not checked.
+  if (rr.timed_out()) {
+    ctx.busy[v.name] = "the read-only probe mount timed out";
+    // The mount may still be in the kernel: PID 1 leaves this disk alone from now on.
+    ctx.stuck[v.disk] = "probe mount timed out";
+    if (ctx.guard) ctx.guard->forget(ctx.dev_dir + "/" + v.disk);
+    ctx.problems.push_back(v.name + ": the read-only probe mount timed out; the disk is left read-only");
   }
-  // Every file is read inside the candidate's root (links resolved as the guest would),
-  // non-blocking, regular files only, size-capped: a FIFO or a device as os-release
-  // cannot hang this, a link cannot reach the rescue system.
-  std::optional<GuestRoot> g;
+  return false;
+}
+
+// Unmounts a probe mount; false (and the volume marked busy) when it stays.
+bool probe_unmount(sys::Sys& sys, const Volume& v, const std::string& dir, DisksContext& ctx) {
+  auto st = sys.umount2(dir, 0);
+  if (st.ok()) return true;
+  auto lazy = sys.umount2(dir, MNT_DETACH);
+  ctx.busy[v.name] = strformat("the probe mount could not be undone (umount: %s%s)", sys::error_text(st.err),
+                               lazy.ok() ? ", detached lazily" : "");
+  ctx.problems.push_back(v.name + ": " + ctx.busy[v.name]);
+  return false;
+}
+
+// A guest root at `dir` (the mounted volume, or a btrfs subvolume in it), if there is one.
+// Every file is read inside the candidate's root (links resolved as the guest would),
+// non-blocking, regular files only, size-capped: a FIFO or a device as os-release cannot
+// hang this, a link cannot reach the rescue system.
+std::optional<GuestRoot> guest_at(sys::Sys& sys, const Volume& v, const std::string& dir, DisksContext& ctx) {
   auto guest_file = [&](const char* path, std::string& problem) -> std::optional<std::string> {
     auto r = sys.read_guest_file(dir, path, kMaxGuestFile);
     if (r.ok()) return std::move(r.value);
@@ -79,27 +85,50 @@ std::optional<GuestRoot> probe_guest(sys::Sys& sys, Supervisor& sup, const Volum
   if (!os) os = guest_file("/usr/lib/os-release", lib_os_problem);
   const bool has_fstab = fstab || !fstab_problem.empty();
   const bool has_os = os || !os_problem.empty() || !lib_os_problem.empty();
-  if (has_fstab && has_os) {
-    GuestRoot gr;
-    gr.volume = v.name;
-    if (os) gr.os = parse_os_release(*os);
-    gr.pretty_name = pretty_name(gr.os);
-    for (const auto* p : {&os_problem, &lib_os_problem, &fstab_problem})
-      if (!p->empty()) ctx.problems.push_back(v.name + ": " + *p);
-    if (fstab) {
-      FstabParse fp = parse_fstab(*fstab);
-      gr.fstab = std::move(fp.entries);
-      for (const auto& e : fp.errors) ctx.problems.push_back(v.name + ": /etc/fstab: " + e.field + ": " + e.message);
+  if (!has_fstab || !has_os) return std::nullopt;
+  GuestRoot gr;
+  gr.volume = v.name;
+  if (os) gr.os = parse_os_release(*os);
+  gr.pretty_name = pretty_name(gr.os);
+  for (const auto* p : {&os_problem, &lib_os_problem, &fstab_problem})
+    if (!p->empty()) ctx.problems.push_back(v.name + ": " + *p);
+  if (fstab) {
+    FstabParse fp = parse_fstab(*fstab);
+    gr.fstab = std::move(fp.entries);
+    for (const auto& e : fp.errors) ctx.problems.push_back(v.name + ": /etc/fstab: " + e.field + ": " + e.message);
+  }
+  return gr;
+}
+
+// Mounts `v` read-only, looks for a guest root there, unmounts. On btrfs, when the
+// default subvolume holds none, the top level (subvolid=5) is mounted and each directory
+// or subvolume in it is looked at (Fedora's "root", Ubuntu's "@"). Returns the guest.
+std::optional<GuestRoot> probe_guest(sys::Sys& sys, Supervisor& sup, const Volume& v, DisksContext& ctx) {
+  const Family f = family_of(v.type);
+  const std::string opts = probe_options(f);
+  if (opts.empty() || ctx.tools.mount.empty()) return std::nullopt;
+  if (v.ext && v.ext->primary_damaged) return std::nullopt;  // the kernel would refuse it anyway
+  const std::string dir = probe_dir(ctx.probe_base, v.name);
+  if (auto st = sys.mkdir_p(dir, 0700); !st.ok()) {
+    ctx.problems.push_back(dir + ": " + sys::error_text(st.err));
+    return std::nullopt;
+  }
+  if (!probe_mount(sup, v, opts, dir, ctx)) return std::nullopt;
+  std::optional<GuestRoot> g = guest_at(sys, v, dir, ctx);
+  if (!probe_unmount(sys, v, dir, ctx) || g || f != Family::btrfs) return g;
+  if (!probe_mount(sup, v, opts + ",subvolid=5", dir, ctx)) return std::nullopt;
+  if (auto entries = sys.list_dir(dir); entries.ok()) {
+    std::size_t looked = 0;
+    for (const auto& e : entries.value) {
+      if (e.name == "." || e.name == ".." || e.type != DT_DIR) continue;
+      if (++looked > 64) break;  // guest data: bounded
+      if ((g = guest_at(sys, v, dir + "/" + e.name, ctx))) {
+        g->subvol = e.name;
+        break;
+      }
     }
-    g = std::move(gr);
   }
-  auto st = sys.umount2(dir, 0);
-  if (!st.ok()) {
-    auto lazy = sys.umount2(dir, MNT_DETACH);
-    ctx.busy[v.name] = strformat("the probe mount could not be undone (umount: %s%s)", sys::error_text(st.err),
-                                 lazy.ok() ? ", detached lazily" : "");
-    ctx.problems.push_back(v.name + ": " + ctx.busy[v.name]);
-  }
+  probe_unmount(sys, v, dir, ctx);
   return g;
 }
 
@@ -173,13 +202,7 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
   ctx.options = parsed.options;
   steps.report_errors(parsed.errors);
 
-  ctx.tools.e2fsck = find_tool(sys, "e2fsck");
-  ctx.tools.xfs_repair = find_tool(sys, "xfs_repair");
-  ctx.tools.fsck_vfat = find_tool(sys, "fsck.vfat");
-  if (ctx.tools.fsck_vfat.empty()) ctx.tools.fsck_vfat = find_tool(sys, "fsck.fat");
-  ctx.tools.btrfs = find_tool(sys, "btrfs");
-  ctx.tools.mount = find_tool(sys, "mount");
-  ctx.tools.umount = find_tool(sys, "umount");
+  ctx.tools = find_fsck_tools(sys);
   for (const char* t : {"vgchange", "mdadm", "cryptsetup", "swapon"}) ctx.hint_tools[t] = !find_tool(sys, t).empty();
 
   if (ctx.scanner) {
@@ -206,9 +229,18 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
   // From here on nothing may write to a guest disk: the kernel refuses it.
   if (ctx.protect_disks) {
     ctx.guard = std::make_unique<ReadOnlyGuard>(sys);
-    std::vector<Disk> reachable;  // a disk whose probe never finished is not opened again
+    // A disk whose probe never finished is not opened again. With stacks brought up
+    // read-write (repair mode), the disks under them stay writable: md would turn an
+    // array read-only with a read-only member.
+    std::set<std::string> stacked_on;
+    if (stacks_rw(ctx.options))
+      for (const auto& v : ctx.scan.volumes)
+        for (const auto& s : v.slaves)
+          for (const auto& u : ctx.scan.volumes)
+            if (u.name == s) stacked_on.insert(u.disk);
+    std::vector<Disk> reachable;
     for (const auto& d : ctx.scan.disks)
-      if (!ctx.stuck.count(d.name)) reachable.push_back(d);
+      if (!ctx.stuck.count(d.name) && !stacked_on.count(d.name)) reachable.push_back(d);
     std::string p = ctx.guard->protect(reachable);
     if (!p.empty()) ctx.problems.push_back("read-only protection: " + p);
   }
@@ -228,10 +260,12 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
     for (const auto& e : g.fstab) g.matches.push_back(resolve_spec(e.spec, ctx.scan.volumes));
   }
 
-  // Stacked devices: tell the admin what to run.
+  // Stack members nothing was brought up from: tell the admin what to run.
+  std::set<std::string> in_use;
+  for (const auto& v : ctx.scan.volumes) in_use.insert(v.slaves.begin(), v.slaves.end());
   for (const auto& v : ctx.scan.volumes) {
     Hint h = hint_for(v.type, v.path);
-    if (h.command.empty() || family_of(v.type) == Family::swap) continue;
+    if (h.command.empty() || family_of(v.type) == Family::swap || in_use.count(v.name)) continue;
     const bool have = ctx.hint_tools.count(h.tool) && ctx.hint_tools.at(h.tool);
     steps.report_error(Error{"disks", v.name, h.what + ": " + h.command + (have ? "" : " (" + h.tool + " is not in this image)"),
                              Severity::warning});
@@ -283,6 +317,7 @@ void check_filesystems(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& ste
     in.mode = mc.mode;
     in.mode_source = mc.source;
     in.xfs_zero_log = ctx.options.xfs_zero_log;
+    in.btrfs_repair = ctx.options.btrfs_repair;
     in.timeout_s = ctx.options.timeout_s;
     in.replay_dir = probe_dir(ctx.probe_base, v.name);
     in.log_path = ctx.fsck_dir + "/" + probe_dir("", v.name).substr(1) + ".log";
@@ -300,7 +335,8 @@ void check_filesystems(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& ste
       for (std::size_t j : lane.jobs) {
         const Volume& v = ctx.scan.volumes[j];
         const Family f = family_of(v.type);
-        const bool has_checker = f == Family::ext || f == Family::xfs || f == Family::vfat;
+        const bool has_checker = f == Family::ext || f == Family::xfs || f == Family::vfat ||
+                                 (f == Family::btrfs && ctx.options.btrfs_repair);
         repair = repair || (ctx.jobs[j].input().mode == FsckMode::repair && has_checker && !ctx.busy.count(v.name));
       }
       if (!repair) continue;
@@ -461,6 +497,7 @@ std::string disks_json(const DisksContext& ctx) {
   root["policy"] = json{{"mode", to_string(ctx.options.mode)},
                         {"timeout_s", ctx.options.timeout_s},
                         {"xfs_zero_log", ctx.options.xfs_zero_log},
+                        {"btrfs_repair", ctx.options.btrfs_repair},
                         {"overrides", overrides}};
   root["tools"] = json{{"e2fsck", str_or_null(ctx.tools.e2fsck)},   {"xfs_repair", str_or_null(ctx.tools.xfs_repair)},
                        {"fsck.vfat", str_or_null(ctx.tools.fsck_vfat)}, {"btrfs", str_or_null(ctx.tools.btrfs)},
@@ -505,6 +542,7 @@ std::string disks_json(const DisksContext& ctx) {
            {"usage", str_or_null(v.usage)},
            {"version", str_or_null(v.version)},
            {"problem", str_or_null(v.probe_problem)}};
+    if (!v.stack.empty()) j["stack"] = json{{"what", v.stack}, {"on", v.slaves}, {"aliases", v.aliases}};
     if (v.ext) {
       const ExtState& e = *v.ext;
       json ej{{"read", e.read}, {"error", str_or_null(e.error)}};
@@ -583,6 +621,7 @@ std::string disks_json(const DisksContext& ctx) {
     }
     auto get = [&](const char* k) { auto it = g.os.find(k); return it == g.os.end() ? json(nullptr) : json(it->second); };
     guests.push_back(json{{"volume", g.volume},
+                          {"subvol", str_or_null(g.subvol)},
                           {"pretty_name", str_or_null(g.pretty_name)},
                           {"id", get("ID")},
                           {"version_id", get("VERSION_ID")},

@@ -6,7 +6,11 @@
 //          the guest root (a filesystem with /etc/fstab and os-release) found by mounting
 //          candidates read-only without journal replay (ext*: ro,noload; xfs:
 //          ro,norecovery; btrfs: ro,rescue=nologreplay) under /run/lifeboat/probe/<dev>,
-//          reading, unmounting; its fstab mapped to the volumes found.
+//          reading, unmounting (btrfs: the default subvolume, then each top-level one);
+//          its fstab mapped to the volumes found (UUID=, LABEL=, /dev/mapper/..., /dev/VG/LV,
+//          /dev/disk/by-id/dm-uuid-...). The disks worker brings up md RAID and LVM first
+//          (read-only unless a repair was asked for: disks/stack.h), so the filesystems
+//          inside are found, checked and mounted like plain ones.
 //   fsck   the policy (disks/options.h, disks/fsck_policy.h) applied: one lane per disk,
 //          lanes in parallel, partitions of a disk in series; right before each command
 //          /proc/self/mountinfo proves the device is not mounted; output in
@@ -28,12 +32,14 @@
 //                          "last_check_epoch", "error_count", "block_size",
 //                          "primary_superblock": "ok|damaged", "backup_block", "error"},
 //                  "hint": {"what", "command", "tool_in_image"},
+//                  "stack": {"what" ("LVM rhel/root", "md raid1", "LUKS (dm-crypt)"), "on": [names],
+//                            "aliases": ["/dev/mapper/rhel-root", ...]} (stacked devices only),
 //                  "fstab": [{"guest", "mountpoint", "spec", "type"}],
 //                  "fsck": {"state" (pending|running while the work goes on), "mode", "mode_from", "reason", "notes", "tool",
 //                           "argv", "exit_code", "log", "started_ms", "ended_ms",
 //                           "duration_ms", "commands": [{"argv", "purpose", "result",
 //                           "code", "duration_ms"}]}}],
-//     "guests": [{"volume", "pretty_name", "id", "version_id",
+//     "guests": [{"volume", "subvol" (btrfs, or null), "pretty_name", "id", "version_id",
 //                 "fstab": [{"line", "spec", "mountpoint", "type", "options", "passno",
 //                            "volume" | null, "note"}]}],
 //     "problems": ["..."], "fsck_ms": N, "parallel": {"lanes", "max_running"} }
@@ -60,6 +66,7 @@ namespace lifeboat::disks {
 
 struct GuestRoot {
   std::string volume;
+  std::string subvol;  // btrfs: the subvolume holding the root ("" = the default one)
   std::string pretty_name;
   std::map<std::string, std::string> os;
   std::vector<FstabEntry> fstab;

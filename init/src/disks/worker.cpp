@@ -3,12 +3,15 @@
 #include <fcntl.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "boot/cmdline.h"
 #include "common/text.h"
 #include "config/boot_options.h"
 #include "disks/parallel.h"
+#include "disks/stack.h"
 #include "disks/step.h"
 #include "report/step_runner.h"
 
@@ -27,20 +30,21 @@ std::string disk_work_json(const std::string& state, std::size_t done, std::size
 
 std::string scan_dir() { return run_dir() + "/scan"; }
 
-// One probe child per /sys/block entry, side by side, each with its time limit.
-Scan scan_in_children(sys::Sys& sys, Log& log, DisksContext& ctx) {
-  std::string problem;
-  std::vector<std::string> all = block_names(sys, ctx.sys_block, problem);
-  std::vector<std::string> names;  // empty devices (idle loop and ram devices) need no child
-  for (const auto& n : all) {
+// The /sys/block entries worth a probe child (empty devices, such as idle loop and ram
+// devices, need none), leaving out `seen`.
+std::vector<std::string> probe_candidates(sys::Sys& sys, DisksContext& ctx, const std::vector<std::string>& seen,
+                                          std::string& problem) {
+  std::vector<std::string> names;
+  for (const auto& n : block_names(sys, ctx.sys_block, problem)) {
+    if (std::find(seen.begin(), seen.end(), n) != seen.end()) continue;
     auto size = sys.read_file(ctx.sys_block + "/" + n + "/size", 64);
     if (!size.ok() || std::string(trim(size.value)) != "0") names.push_back(n);
   }
-  if (!problem.empty()) {
-    Scan s;
-    s.problems.push_back(problem);
-    return s;
-  }
+  return names;
+}
+
+// One probe child per name, side by side, each with its time limit.
+Scan probe_in_children(sys::Sys& sys, Log& log, DisksContext& ctx, const std::vector<std::string>& names) {
   if (auto st = sys.mkdir_p(scan_dir(), 0700); !st.ok()) {
     Scan s;
     s.problems.push_back(scan_dir() + ": " + sys::error_text(st.err));
@@ -70,6 +74,47 @@ Scan scan_in_children(sys::Sys& sys, Log& log, DisksContext& ctx) {
   };
   (void)run_parallel(sys, names.size(), hooks, ctx.parallel);
   return collect_probes(sys, names, results, scan_dir(), timeout_s, ctx.stuck);
+}
+
+void append_scan(Scan& to, Scan&& more) {
+  for (auto& d : more.disks) to.disks.push_back(std::move(d));
+  for (auto& v : more.volumes) to.volumes.push_back(std::move(v));
+  for (auto& p : more.problems) to.problems.push_back(std::move(p));
+  to.metadata_drives += more.metadata_drives;
+}
+
+// Probes every disk, then brings up what is stacked on them (md, then LVM, which may sit
+// on md) and probes the devices that appeared.
+Scan scan_in_children(sys::Sys& sys, Supervisor& sup, Log& log, DisksContext& ctx) {
+  std::string problem;
+  std::vector<std::string> seen = probe_candidates(sys, ctx, {}, problem);
+  if (!problem.empty()) {
+    Scan s;
+    s.problems.push_back(problem);
+    return s;
+  }
+  Scan scan = probe_in_children(sys, log, ctx, seen);
+  const bool rw = stacks_rw(ctx.options);
+  CommandRunner runner = supervisor_runner(sup);
+  auto stage = [&](const char* what, const std::function<StackResult()>& bring_up) {
+    log.line(strformat("disks: %s found: bringing it up %s", what, rw ? "read-write (repair mode)" : "read-only"));
+    StackResult r = bring_up();
+    for (const auto& l : r.lines) log.line("disks: " + l);
+    for (const auto& p : r.problems) {
+      log.line("disks: " + p);
+      scan.problems.push_back(p);
+    }
+    std::string more_problem;
+    std::vector<std::string> fresh = probe_candidates(sys, ctx, seen, more_problem);
+    if (fresh.empty()) return;
+    seen.insert(seen.end(), fresh.begin(), fresh.end());
+    append_scan(scan, probe_in_children(sys, log, ctx, fresh));
+  };
+  if (stack_needs(scan.volumes).md && sup.pending_shutdown() == ShutdownKind::none)
+    stage("md RAID", [&] { return bring_up_md(sys, runner, rw); });
+  if (stack_needs(scan.volumes).lvm && sup.pending_shutdown() == ShutdownKind::none)
+    stage("LVM", [&] { return bring_up_lvm(sys, runner, rw, ctx.sys_block); });
+  return scan;
 }
 
 }  // namespace
@@ -141,7 +186,7 @@ int run_disks_worker(sys::Sys& sys) noexcept {
     log.set_debug(opts.debug);
 
     DisksContext ctx;
-    ctx.scanner = [&](DisksContext& c) { return scan_in_children(sys, log, c); };
+    ctx.scanner = [&](DisksContext& c) { return scan_in_children(sys, sup, log, c); };
     std::string state = "detecting";
     auto publish = [&]() {
       auto [done, total] = fsck_progress(ctx);

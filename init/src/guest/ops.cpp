@@ -7,11 +7,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
 #include <cerrno>
+#include <optional>
 
 #include "common/text.h"
 #include "disks/guest.h"
-#include "disks/probe.h"
 #include "disks/probe.h"
 
 namespace lifeboat::guest {
@@ -171,6 +173,7 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
       auto fam = disks::family_of(t);
       const char* no_replay = fam == disks::Family::ext && t != "ext2" ? "noload"
                               : fam == disks::Family::xfs              ? "norecovery"
+                              : fam == disks::Family::btrfs            ? "rescue=nologreplay"
                                                                        : "";
       if (*no_replay) opts = opts.empty() ? no_replay : opts + "," + no_replay;
     }
@@ -188,7 +191,32 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
   return false;
 }
 
-std::string find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& volumes, Report& r) {
+bool looks_like_guest_root(sys::Sys& sys, const std::string& dir) {
+  auto present = [&](const char* path) {
+    auto f = sys.read_guest_file(dir, path, 64 * 1024);
+    return f.ok() || f.err != ENOENT;  // a FIFO or an oversized file is still there
+  };
+  return present("/etc/fstab") && (present("/etc/os-release") || present("/usr/lib/os-release"));
+}
+
+namespace {
+
+// The top-level entries of a btrfs mounted with subvolid=5 that hold a guest root.
+std::string btrfs_root_subvol(sys::Sys& sys, const std::string& top) {
+  auto entries = sys.list_dir(top);
+  if (!entries.ok()) return "";
+  std::size_t looked = 0;
+  for (const auto& e : entries.value) {
+    if (e.name == "." || e.name == ".." || e.type != DT_DIR) continue;
+    if (++looked > 64) break;  // guest data: bounded
+    if (looks_like_guest_root(sys, top + "/" + e.name)) return e.name;
+  }
+  return "";
+}
+
+}  // namespace
+
+RootLocation find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& volumes, Report& r) {
   auto mounts = mountinfo(sys);
   for (const auto& v : volumes) {
     auto fam = disks::family_of(v.type);
@@ -196,34 +224,43 @@ std::string find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& vol
         fam != disks::Family::other)
       continue;
     // Mounted already (e.g. /mnt/guest): look there.
-    std::string dir;
     if (auto at = disks::mounted_at(mounts, v.major, v.minor)) {
-      dir = *at;
-    } else {
-      dir = std::string(kProbeDir) + "/" + v.name;
-      if (!sys.mkdir_p(dir, 0700).ok()) continue;
-      std::string opts = fam == disks::Family::ext ? "noload" : fam == disks::Family::xfs ? "norecovery" : "";
-      // Even `ro,noload` lets ext4 process an orphan list (a write): the device itself is
-      // made read-only while it is probed, as the boot's disks step does.
-      disks::ReadOnlyGuard guard(sys);
-      disks::Disk dev;
-      dev.path = v.path;
-      if (auto problem = guard.protect({dev}); !problem.empty()) continue;  // never probe unguarded
-      auto st = sys.mount(v.path, dir, v.type, MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, opts);
-      if (!st.ok()) continue;
-      bool found = sys.exists(dir + "/etc/os-release") && sys.exists(dir + "/etc/fstab");
+      if (looks_like_guest_root(sys, *at)) return {v.path, v.type, ""};
+      continue;
+    }
+    const std::string dir = std::string(kProbeDir) + "/" + v.name;
+    if (!sys.mkdir_p(dir, 0700).ok()) continue;
+    // Even `ro,noload` lets ext4 process an orphan list (a write): the device itself is
+    // made read-only while it is probed, as the boot's disks step does.
+    disks::ReadOnlyGuard guard(sys);
+    disks::Disk dev;
+    dev.path = v.path;
+    if (auto problem = guard.protect({dev}); !problem.empty()) continue;  // never probe unguarded
+    const std::string opts = fam == disks::Family::ext     ? "noload"
+                             : fam == disks::Family::xfs   ? "norecovery"
+                             : fam == disks::Family::btrfs ? "rescue=nologreplay"
+                                                           : "";
+    const unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
+    auto look = [&](const std::string& data, bool top_level) -> std::optional<std::string> {
+      if (!sys.mount(v.path, dir, v.type, flags, data).ok()) return std::nullopt;
+      std::optional<std::string> found;
+      if (!top_level && looks_like_guest_root(sys, dir)) found = "";
+      else if (top_level) {
+        std::string sub = btrfs_root_subvol(sys, dir);
+        if (!sub.empty()) found = sub;
+      }
       if (auto um = sys.umount2(dir, 0); !um.ok()) {
         r.err += strformat("rescue: cannot unmount probe %s: %s\n", dir.c_str(), sys::error_text(um.err));
         (void)sys.umount2(dir, MNT_DETACH);
       }
-      if (found) return v.path;
-      continue;
-    }
-    bool found = sys.exists(dir + "/etc/os-release") && sys.exists(dir + "/etc/fstab");
-    if (found) return v.path;
+      return found;
+    };
+    if (auto f = look(opts, false)) return {v.path, v.type, *f};
+    if (fam == disks::Family::btrfs)
+      if (auto f = look(opts + ",subvolid=5", true)) return {v.path, v.type, *f};
   }
   r.err += "rescue: no guest root found (a filesystem with /etc/os-release and /etc/fstab)\n";
-  return "";
+  return {};
 }
 
 bool mount_guest(sys::Sys& sys, bool rw, std::vector<std::string>& mounted, Report& r) {
@@ -239,12 +276,10 @@ bool mount_guest(sys::Sys& sys, bool rw, std::vector<std::string>& mounted, Repo
     return true;
   }
   auto volumes = scan_volumes(sys, r);
-  std::string dev = find_guest_root(sys, volumes, r);
-  if (dev.empty()) return false;
-  std::string type;
-  for (const auto& v : volumes)
-    if (v.path == dev) type = v.type;
-  if (!mount_device(sys, dev, root, type, rw, 0, "", r)) return false;
+  RootLocation loc = find_guest_root(sys, volumes, r);
+  if (loc.device.empty()) return false;
+  if (!mount_device(sys, loc.device, root, loc.type, rw, 0, loc.subvol.empty() ? "" : "subvol=" + loc.subvol, r))
+    return false;
   mounted.push_back(root);
   auto fstab_text = sys.read_guest_file(root, "/etc/fstab", 1 << 20);
   if (!fstab_text.ok()) {

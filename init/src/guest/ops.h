@@ -36,9 +36,21 @@ std::string in_guest(sys::Sys& sys, const std::string& root, const std::string& 
 // The same for a directory itself (a home directory).
 std::string dir_in_guest(sys::Sys& sys, const std::string& root, const std::string& path, std::string& error);
 
+// Is the directory tree at `dir` a guest root: /etc/fstab and /etc/os-release (or
+// /usr/lib/os-release), looked up inside it (links as the guest sees them)?
+bool looks_like_guest_root(sys::Sys& sys, const std::string& dir);
+// Where the guest root is: a volume, and on btrfs the subvolume holding it ("" = the
+// default subvolume).
+struct RootLocation {
+  std::string device;  // "/dev/vda2", "" when none was found
+  std::string type;
+  std::string subvol;  // "root", "@"
+};
 // Finds the guest root (a filesystem with /etc/os-release and /etc/fstab), probing
-// candidates read-only under /run/lifeboat/rescue-probe. "" when none (r.err says why).
-std::string find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& volumes, Report& r);
+// candidates read-only under /run/lifeboat/rescue-probe; on btrfs the default subvolume,
+// then each subvolume or directory at the top level (Fedora's "root", Ubuntu's "@").
+// device "" when none (r.err says why).
+RootLocation find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& volumes, Report& r);
 
 // Mounts the guest root at /mnt/guest and its fstab entries below it. Appends every target
 // it mounted to `mounted` (in order). When /mnt/guest is already a mount point it is used

@@ -39,7 +39,7 @@ bool reap_all(sys::Sys& sys, Supervisor& sup, int wait_ms) noexcept {
 
 }  // namespace
 
-void execute_shutdown(sys::Sys& sys, Log& log, Supervisor& sup, ShutdownKind kind,
+void execute_shutdown(sys::Sys& sys, Log& log, Supervisor& sup, ShutdownKind kind, const AfterUnmount& after_unmount,
                       const ShutdownTimings& t) noexcept {
   log.info("shutdown: %s", to_string(kind));
   sup.stop_services();
@@ -79,6 +79,13 @@ void execute_shutdown(sys::Sys& sys, Log& log, Supervisor& sup, ShutdownKind kin
     log.info("shutdown: /proc/self/mountinfo: %s", sys::error_text(info.err));
   }
   sys.sync();
+  if (after_unmount) {
+    try {
+      after_unmount();
+    } catch (...) {
+    }
+    sys.sync();
+  }
 
   log.info("%s", kind == ShutdownKind::halt ? "halting" : kind == ShutdownKind::poweroff ? "powering off" : "rebooting");
   auto st = sys.reboot(reboot_cmd_for(kind));

@@ -7,6 +7,7 @@
 //   4. sync(); unmount everything but the API filesystems, last mounted first
 //      (umount2; if that fails: remount read-only, never MNT_DETACH); sync()
 //   5. reboot(RB_HALT_SYSTEM | RB_POWER_OFF | RB_AUTOBOOT)
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,10 +27,14 @@ struct ShutdownTimings {
   int kill_wait_ms = 1000;
 };
 
+// Run after the filesystems are unmounted and before reboot(2): takes down what sits between
+// the disks and the filesystems (LVM, dm-crypt, md arrays) so md marks its arrays clean.
+using AfterUnmount = std::function<void()>;
+
 // Returns only if it could not finish (not PID 1, or reboot(2) failed); logs why, and
 // after a failed reboot(2) restarts the services (a console shell beats a dead machine).
 // Outside PID 1 it never signals or reboots anything (safe in tests on a host).
-void execute_shutdown(sys::Sys& sys, Log& log, Supervisor& sup, ShutdownKind kind,
+void execute_shutdown(sys::Sys& sys, Log& log, Supervisor& sup, ShutdownKind kind, const AfterUnmount& after_unmount,
                       const ShutdownTimings& t = {}) noexcept;
 
 }  // namespace lifeboat

@@ -307,6 +307,7 @@ RunResult Supervisor::run(const RunSpec& spec) noexcept {
     return res;
   }
   ss.new_process_group = true;  // so a timeout can take the whole tree down
+  ss.stdin_fd = spec.stdin_fd;
   ss.stdout_fd = out_fd;
   ss.stderr_fd = spec.capture == Capture::inherit ? 2 : out_fd;
 

@@ -95,6 +95,7 @@ struct RunSpec {
   Capture capture = Capture::null;
   std::string capture_path;
   std::size_t capture_limit = 64 * 1024;
+  int stdin_fd = -1;  // the child's stdin (-1: /dev/null); the caller keeps and closes it
 };
 
 struct RunResult {

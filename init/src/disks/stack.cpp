@@ -1,0 +1,183 @@
+#include "disks/stack.h"
+
+#include <algorithm>
+
+#include "common/text.h"
+
+namespace lifeboat::disks {
+
+namespace {
+
+bool valid_vg_name(std::string_view n) noexcept {
+  if (n.empty() || n.size() > 127 || n == "." || n == ".." || n.front() == '-') return false;
+  return std::all_of(n.begin(), n.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '_' ||
+           c == '.' || c == '-';
+  });
+}
+
+// The tool's output lines worth showing ("mdadm: /dev/md/root has been started with 2 drives.").
+void add_output(StackResult& r, const std::string& prefix, const std::string& output) {
+  std::size_t n = 0;
+  for (auto line : split_lines(output)) {
+    auto t = trim(line);
+    if (t.empty()) continue;
+    if (++n > 20) {
+      r.lines.push_back(prefix + "(more in the tool's output)");
+      break;
+    }
+    r.lines.push_back(prefix + std::string(t));
+  }
+}
+
+}  // namespace
+
+CommandRunner supervisor_runner(Supervisor& sup) {
+  return [&sup](const std::vector<std::string>& argv, std::int64_t timeout_ms) {
+    RunSpec rs;
+    rs.argv = argv;
+    rs.timeout_ms = timeout_ms;
+    rs.capture = Capture::string;
+    rs.capture_limit = 64 * 1024;
+    return sup.run(rs);
+  };
+}
+
+StackNeeds stack_needs(const std::vector<Volume>& volumes) {
+  StackNeeds n;
+  for (const auto& v : volumes) {
+    switch (family_of(v.type)) {
+      case Family::raid: n.md = true; break;
+      case Family::lvm: n.lvm = true; break;
+      case Family::luks:
+        if (v.type == "crypto_LUKS") n.luks.push_back(v.path);
+        break;
+      default: break;
+    }
+  }
+  return n;
+}
+
+bool stacks_rw(const DisksOptions& options) {
+  if (options.mode == FsckMode::repair) return true;
+  return std::any_of(options.overrides.begin(), options.overrides.end(),
+                     [](const Override& o) { return o.mode == FsckMode::repair; });
+}
+
+std::vector<std::string> mdadm_assemble_argv(const std::string& mdadm, bool rw) {
+  std::vector<std::string> a{mdadm, "--assemble", "--scan", "--run"};
+  if (!rw) a.push_back("--readonly");
+  return a;
+}
+
+std::vector<std::string> lvm_vgs_argv(const std::string& lvm) {
+  return {lvm, "vgs", "--noheadings", "--nosuffix", "-o", "vg_name", "--config", "global{metadata_read_only=1}"};
+}
+
+std::vector<std::string> parse_vg_names(std::string_view output) {
+  std::vector<std::string> out;
+  for (auto line : split_lines(output)) {
+    auto t = trim(line);
+    if (!valid_vg_name(t)) continue;
+    std::string name(t);
+    if (std::find(out.begin(), out.end(), name) == out.end()) out.push_back(std::move(name));
+  }
+  return out;
+}
+
+std::string lvm_activation_config(bool rw, const std::vector<std::string>& vgs) {
+  if (rw) return "";
+  std::string list;
+  for (const auto& vg : vgs) list += (list.empty() ? "\"" : ", \"") + vg + "\"";
+  return "global{metadata_read_only=1} activation{read_only_volume_list=[" + list + "]}";
+}
+
+std::vector<std::string> lvm_activate_argv(const std::string& lvm, bool rw, const std::vector<std::string>& vgs) {
+  std::vector<std::string> a{lvm, "vgchange", "-ay"};
+  if (!rw) {
+    a.push_back("--config");
+    a.push_back(lvm_activation_config(rw, vgs));
+  }
+  for (const auto& vg : vgs) a.push_back(vg);
+  return a;
+}
+
+StackResult bring_up_md(sys::Sys& sys, const CommandRunner& run, bool rw) {
+  StackResult r;
+  const std::string mdadm = find_tool(sys, "mdadm");
+  if (mdadm.empty()) {
+    r.problems.push_back("md RAID members found, but mdadm is not in this image");
+    return r;
+  }
+  RunResult rr = run(mdadm_assemble_argv(mdadm, rw), kStackTimeoutMs);
+  add_output(r, "md: ", rr.output);
+  // mdadm exits 1 when some array could not be started (e.g. too few members) while others
+  // did: the arrays that came up are used either way.
+  if (!rr.ok()) r.problems.push_back("md: mdadm --assemble --scan: " + rr.describe());
+  return r;
+}
+
+std::vector<std::string> writable_dm_devices(sys::Sys& sys, const std::string& sys_block) {
+  std::vector<std::string> out;
+  auto entries = sys.list_dir(sys_block);
+  if (!entries.ok()) return out;
+  for (const auto& e : entries.value) {
+    if (!e.name.starts_with("dm-")) continue;
+    auto ro = sys.read_file(sys_block + "/" + e.name + "/ro", 16);
+    if (!ro.ok() || trim(ro.value) != "1") out.push_back(e.name);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+StackResult bring_up_lvm(sys::Sys& sys, const CommandRunner& run, bool rw, const std::string& sys_block) {
+  StackResult r;
+  const std::string lvm = find_tool(sys, "lvm");
+  if (lvm.empty()) {
+    r.problems.push_back("LVM physical volumes found, but lvm is not in this image");
+    return r;
+  }
+  RunResult vgs = run(lvm_vgs_argv(lvm), kStackTimeoutMs);
+  std::vector<std::string> names = parse_vg_names(vgs.ok() ? vgs.output : "");
+  if (!vgs.ok()) {
+    r.problems.push_back("LVM: lvm vgs: " + vgs.describe());
+    add_output(r, "LVM: ", vgs.output);
+    return r;
+  }
+  if (names.empty()) {
+    r.problems.push_back("LVM: physical volumes found, but no volume group is complete or readable");
+    return r;
+  }
+  RunResult act = run(lvm_activate_argv(lvm, rw, names), kStackTimeoutMs);
+  add_output(r, "LVM: ", act.output);
+  if (!act.ok()) r.problems.push_back("LVM: vgchange -ay: " + act.describe());
+  if (!rw)
+    for (const auto& dm : writable_dm_devices(sys, sys_block))
+      r.problems.push_back(dm + ": not read-only after a read-only activation (protected with BLKROSET instead)");
+  return r;
+}
+
+std::vector<std::string> take_down_stacks(sys::Sys& sys, const CommandRunner& run, const std::string& sys_block) {
+  std::vector<std::string> problems;
+  bool dm = false, md = false;
+  if (auto entries = sys.list_dir(sys_block); entries.ok())
+    for (const auto& e : entries.value) {
+      dm = dm || e.name.starts_with("dm-");
+      md = md || e.name.starts_with("md");
+    }
+  auto step = [&](const char* tool, std::vector<std::string> args) {
+    const std::string path = find_tool(sys, tool);
+    if (path.empty()) return;
+    args.insert(args.begin(), path);
+    RunResult r = run(args, 10000);
+    if (!r.ok()) problems.push_back(std::string(tool) + " " + args[1] + ": " + r.describe());
+  };
+  if (dm) {
+    step("lvm", {"vgchange", "-an"});
+    step("dmsetup", {"remove_all"});  // dm-crypt mappings, and what LVM left
+  }
+  if (md) step("mdadm", {"--stop", "--scan"});
+  return problems;
+}
+
+}  // namespace lifeboat::disks
