@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "boot/cmdline.h"
-#include "boot/log.h"
 #include "cli/disks_cmd.h"
 #include "cli/prompt.h"
 #include "common/text.h"
@@ -100,16 +99,13 @@ int cmd_unlock(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
                       (v->aliases.empty() ? v->path : v->aliases.front()) + "\n",
              kExitOk;
 
-  // Every command runs as a child with a time limit (the Supervisor's runner).
-  (void)sys.block_all_signals();
-  Log log(sys);
-  Supervisor sup(sys, log);
-  disks::CommandRunner run = disks::supervisor_runner(sup);
+  // Every command runs as a child with a time limit.
+  disks::CommandRunner run = disks::polling_runner(sys);
 
   // Can this VM afford the key slots?
   disks::SlotPlan plan;
   plan.all = true;
-  RunResult dump = run({cryptsetup, "luksDump", "--dump-json-metadata", luks.path}, 30000);
+  RunResult dump = run(disks::command({cryptsetup, "luksDump", "--dump-json-metadata", luks.path}, 30000));
   if (dump.ok()) {
     auto slots = disks::parse_luks2_keyslots(dump.output);
     auto meminfo = sys.read_file("/proc/meminfo", 64 * 1024);
@@ -135,12 +131,10 @@ int cmd_unlock(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
     // The passphrase fits in the pipe's buffer (<= 4 KiB): written before cryptsetup starts.
     bool wrote = sys.write_all(p.value.second, pass).ok();
     sys.close_quietly(p.value.second);
-    RunSpec rs;
-    rs.argv = disks::cryptsetup_open_argv(cryptsetup, luks.path, name, rw, slot);
-    rs.timeout_ms = 10 * 60 * 1000;  // a big argon2 slot under emulation takes minutes
-    rs.capture = Capture::string;
+    // A big argon2 slot under emulation takes minutes.
+    RunSpec rs = disks::command(disks::cryptsetup_open_argv(cryptsetup, luks.path, name, rw, slot), 10 * 60 * 1000);
     rs.stdin_fd = p.value.first;
-    opened = wrote ? sup.run(rs) : RunResult{};
+    opened = wrote ? run(rs) : RunResult{};
     sys.close_quietly(p.value.first);
     if (opened.ok() || opened.code != 2) break;  // 2: no key slot opened with this passphrase
   }

@@ -1,5 +1,8 @@
 #include "disks/stack.h"
 
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <algorithm>
 
 #include "common/text.h"
@@ -32,14 +35,83 @@ void add_output(StackResult& r, const std::string& prefix, const std::string& ou
 
 }  // namespace
 
+RunSpec command(std::vector<std::string> argv, std::int64_t timeout_ms) {
+  RunSpec rs;
+  rs.argv = std::move(argv);
+  rs.timeout_ms = timeout_ms;
+  rs.capture = Capture::string;
+  rs.capture_limit = 64 * 1024;
+  return rs;
+}
+
 CommandRunner supervisor_runner(Supervisor& sup) {
-  return [&sup](const std::vector<std::string>& argv, std::int64_t timeout_ms) {
-    RunSpec rs;
-    rs.argv = argv;
-    rs.timeout_ms = timeout_ms;
-    rs.capture = Capture::string;
-    rs.capture_limit = 64 * 1024;
-    return sup.run(rs);
+  return [&sup](const RunSpec& rs) { return sup.run(rs); };
+}
+
+CommandRunner polling_runner(sys::Sys& sys) {
+  return [&sys](const RunSpec& rs) {
+    RunResult res;
+    const std::int64_t start = sys.monotonic_ms();
+    auto p = sys.pipe();
+    if (!p.ok()) {
+      res.code = p.err;
+      return res;
+    }
+    sys::SpawnSpec ss;
+    ss.argv = rs.argv;
+    ss.env = rs.env;
+    ss.cwd = rs.cwd;
+    ss.new_process_group = true;
+    ss.stdin_fd = rs.stdin_fd;
+    ss.stdout_fd = p.value.second;
+    ss.stderr_fd = p.value.second;
+    auto pid = sys.spawn(ss);
+    sys.close_quietly(p.value.second);
+    const int rd = p.value.first;
+    if (!pid.ok()) {
+      sys.close_quietly(rd);
+      res.code = pid.err;
+      return res;
+    }
+    auto drain = [&] {
+      char buf[4096];
+      for (;;) {
+        auto n = sys.read(rd, buf, sizeof buf);
+        if (!n.ok() || n.value == 0) return;
+        std::size_t room = rs.capture_limit > res.output.size() ? rs.capture_limit - res.output.size() : 0;
+        if (n.value > room) res.output_truncated = true;
+        res.output.append(buf, std::min(room, n.value));
+      }
+    };
+    int sig = 0;
+    std::int64_t deadline = rs.timeout_ms > 0 ? start + rs.timeout_ms : -1;
+    for (;;) {
+      drain();
+      auto w = sys.waitpid(pid.value, WNOHANG);
+      if (!w.ok() || w.value.pid == pid.value) {
+        drain();
+        if (!w.ok()) res.code = w.err;
+        else if (sig) res.kind = RunResult::Kind::timed_out;
+        else if (WIFEXITED(w.value.status)) {
+          res.kind = RunResult::Kind::exited;
+          res.code = WEXITSTATUS(w.value.status);
+        } else {
+          res.kind = RunResult::Kind::signaled;
+          res.code = WIFSIGNALED(w.value.status) ? WTERMSIG(w.value.status) : 0;
+        }
+        break;
+      }
+      const std::int64_t now = sys.monotonic_ms();
+      if (deadline >= 0 && now >= deadline) {
+        sig = sig == 0 ? SIGTERM : SIGKILL;
+        (void)sys.kill(-pid.value, sig);
+        deadline = now + rs.kill_grace_ms;
+      }
+      sys.sleep_ms(50);
+    }
+    sys.close_quietly(rd);
+    res.duration_ms = sys.monotonic_ms() - start;
+    return res;
   };
 }
 
@@ -109,7 +181,7 @@ StackResult bring_up_md(sys::Sys& sys, const CommandRunner& run, bool rw) {
     r.problems.push_back("md RAID members found, but mdadm is not in this image");
     return r;
   }
-  RunResult rr = run(mdadm_assemble_argv(mdadm, rw), kStackTimeoutMs);
+  RunResult rr = run(command(mdadm_assemble_argv(mdadm, rw), kStackTimeoutMs));
   add_output(r, "md: ", rr.output);
   // mdadm exits 1 when some array could not be started (e.g. too few members) while others
   // did: the arrays that came up are used either way.
@@ -137,7 +209,7 @@ StackResult bring_up_lvm(sys::Sys& sys, const CommandRunner& run, bool rw, const
     r.problems.push_back("LVM physical volumes found, but lvm is not in this image");
     return r;
   }
-  RunResult vgs = run(lvm_vgs_argv(lvm), kStackTimeoutMs);
+  RunResult vgs = run(command(lvm_vgs_argv(lvm), kStackTimeoutMs));
   std::vector<std::string> names = parse_vg_names(vgs.ok() ? vgs.output : "");
   if (!vgs.ok()) {
     r.problems.push_back("LVM: lvm vgs: " + vgs.describe());
@@ -148,7 +220,7 @@ StackResult bring_up_lvm(sys::Sys& sys, const CommandRunner& run, bool rw, const
     r.problems.push_back("LVM: physical volumes found, but no volume group is complete or readable");
     return r;
   }
-  RunResult act = run(lvm_activate_argv(lvm, rw, names), kStackTimeoutMs);
+  RunResult act = run(command(lvm_activate_argv(lvm, rw, names), kStackTimeoutMs));
   add_output(r, "LVM: ", act.output);
   if (!act.ok()) r.problems.push_back("LVM: vgchange -ay: " + act.describe());
   if (!rw)
@@ -169,7 +241,7 @@ std::vector<std::string> take_down_stacks(sys::Sys& sys, const CommandRunner& ru
     const std::string path = find_tool(sys, tool);
     if (path.empty()) return;
     args.insert(args.begin(), path);
-    RunResult r = run(args, 10000);
+    RunResult r = run(command(args, 10000));
     if (!r.ok()) problems.push_back(std::string(tool) + " " + args[1] + ": " + r.describe());
   };
   if (dm) {
@@ -178,6 +250,38 @@ std::vector<std::string> take_down_stacks(sys::Sys& sys, const CommandRunner& ru
   }
   if (md) step("mdadm", {"--stop", "--scan"});
   return problems;
+}
+
+std::string make_writable(sys::Sys& sys, const CommandRunner& run, const std::string& name, const std::string& sys_block) {
+  if (!name.starts_with("dm-") && !name.starts_with("md")) return "";
+  const std::string dir = sys_block + "/" + name;
+  auto ro = sys.read_file(dir + "/ro", 16);
+  if (!ro.ok() || trim(ro.value) != "1") return "";  // writable already
+  // What it sits on first (LVM on md).
+  if (auto sl = sys.list_dir(dir + "/slaves"); sl.ok())
+    for (const auto& e : sl.value)
+      if (e.name != "." && e.name != "..")
+        if (std::string p = make_writable(sys, run, e.name, sys_block); !p.empty()) return p;
+  RunResult r;
+  if (name.starts_with("md")) {
+    const std::string mdadm = find_tool(sys, "mdadm");
+    if (mdadm.empty()) return name + ": read-only, and mdadm is not in this image";
+    r = run(command({mdadm, "--readwrite", "/dev/" + name}, 30000));
+  } else {
+    auto uuid = sys.read_file(dir + "/dm/uuid", 256);
+    auto dm_name = sys.read_file(dir + "/dm/name", 256);
+    const std::string u = uuid.ok() ? std::string(trim(uuid.value)) : "";
+    if (u.starts_with("CRYPT-")) return name + ": the LUKS container was opened read-only: rescue unlock --rw";
+    auto [vg, lv] = split_lvm_dm_name(dm_name.ok() ? trim(dm_name.value) : "");
+    if (!u.starts_with("LVM-") || vg.empty()) return name + ": a read-only device-mapper device lifeboat did not make";
+    const std::string lvm = find_tool(sys, "lvm");
+    if (lvm.empty()) return name + ": read-only, and lvm is not in this image";
+    r = run(command({lvm, "lvchange", "--refresh", vg + "/" + lv}, 60000));
+  }
+  if (!r.ok()) return name + ": could not be made writable (" + r.describe() + "): " + std::string(trim(r.output));
+  auto now = sys.read_file(dir + "/ro", 16);
+  if (!now.ok() || trim(now.value) != "0") return name + ": still read-only after " + (name.starts_with("md") ? "mdadm --readwrite" : "lvchange --refresh");
+  return "";
 }
 
 }  // namespace lifeboat::disks

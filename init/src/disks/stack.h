@@ -51,10 +51,22 @@ std::vector<std::string> parse_vg_names(std::string_view output);
 std::string lvm_activation_config(bool rw, const std::vector<std::string>& vgs);
 std::vector<std::string> lvm_activate_argv(const std::string& lvm, bool rw, const std::vector<std::string>& vgs);
 
-using CommandRunner = std::function<RunResult(const std::vector<std::string>& argv, std::int64_t timeout_ms)>;
-// Runs each command through `sup` (a child in its own process group, output captured up to
-// 64 KiB, killed at the time limit). `sup` must outlive the runner.
+// Runs one command (RunSpec: argv, time limit, output captured as a string, stdin).
+using CommandRunner = std::function<RunResult(const RunSpec& spec)>;
+// A RunSpec for `argv`: output captured (64 KiB), killed at `timeout_ms`.
+RunSpec command(std::vector<std::string> argv, std::int64_t timeout_ms);
+// Through `sup` (the disks worker, PID 1): `sup` must outlive the runner.
 CommandRunner supervisor_runner(Supervisor& sup);
+// For the rescue CLI, which has no signalfd loop: spawn, poll waitpid and the output pipe,
+// SIGTERM then SIGKILL to the child's process group at the time limit.
+CommandRunner polling_runner(sys::Sys& sys);
+
+// Makes a read-only stacked device writable for `rescue mount --rw`/`chroot` after a
+// check-mode boot: md arrays (and md under LVM) switched with mdadm --readwrite, LVM volumes
+// refreshed with a read-write table (lvchange --refresh). A dm-crypt mapping opened
+// read-only cannot be: the problem names `rescue unlock --rw`. "" when done or not needed.
+std::string make_writable(sys::Sys& sys, const CommandRunner& run, const std::string& name,
+                          const std::string& sys_block = "/sys/block");
 
 struct StackResult {
   std::vector<std::string> lines;     // for the console: what came up

@@ -15,6 +15,7 @@
 #include "common/text.h"
 #include "disks/guest.h"
 #include "disks/probe.h"
+#include "disks/stack.h"
 
 namespace lifeboat::guest {
 
@@ -130,9 +131,22 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
     r.err += "rescue: mount: " + dev + ": not a block device\n";
     return false;
   }
+  if (rw) {
+    // After a check-mode boot, md arrays and LVM volumes are read-only: made writable now.
+    auto uevent = sys.read_file(strformat("/sys/dev/block/%u:%u/uevent", maj, min), 4096);
+    for (auto line : split_lines(uevent.ok() ? uevent.value : ""))
+      if (line.starts_with("DEVNAME=")) {
+        std::string problem = disks::make_writable(sys, disks::polling_runner(sys), std::string(line.substr(8)));
+        if (!problem.empty()) {
+          r.err += "rescue: mount: " + dev + ": " + problem + "\n";
+          return false;
+        }
+      }
+  }
   auto mounts = mountinfo(sys);
   if (auto at = disks::mounted_at(mounts, maj, min)) {
-    if (rw) {
+    // btrfs: another subvolume of a mounted filesystem is a normal second mount.
+    if (rw && type != "btrfs") {
       r.err += "rescue: mount: " + dev + " is already mounted at " + *at +
                ": refusing to mount it read-write a second time (rescue umount first)\n";
       return false;
