@@ -111,7 +111,8 @@ assemble_image() {
   install -m 0755 "$STAGE_openssh/libexec/sftp-server" "$root/usr/libexec/"
 
   # Stacked layouts: LVM (lvm answers to its command names), md RAID, LUKS, btrfs.
-  install -m 0755 "$STAGE_lvm2"/sbin/{lvm,dmsetup} "$root/sbin/"
+  # (dmsetup is left out: lvm2's dmsetup.static links dynamically with zig cc.)
+  install -m 0755 "$STAGE_lvm2/sbin/lvm" "$root/sbin/"
   for s in pvs vgs lvs pvscan vgscan lvscan pvdisplay vgdisplay lvdisplay vgchange lvchange \
            vgck vgcfgbackup vgcfgrestore pvck lvmdiskscan; do ln -sf lvm "$root/sbin/$s"; done
   install -m 0755 "$STAGE_mdadm/sbin/mdadm" "$STAGE_cryptsetup/sbin/cryptsetup" \

@@ -37,7 +37,8 @@ class ImageTest(unittest.TestCase):
     def test_every_elf_is_static_and_glibc_free(self):
         elves = list(self.elves())
         names = {os.path.basename(p) for p in elves}
-        for want in ("init", "busybox", "dropbear", "e2fsck", "xfs_repair", "sftp-server"):
+        for want in ("init", "busybox", "dropbear", "e2fsck", "xfs_repair", "sftp-server", "lvm", "mdadm",
+                     "cryptsetup", "btrfs"):
             self.assertIn(want, names)
         for p in elves:
             desc = subprocess.run(["file", "-b", p], capture_output=True, text=True).stdout
@@ -49,7 +50,8 @@ class ImageTest(unittest.TestCase):
     def test_release_lists_components(self):
         with open(os.path.join(self.root, "etc/lifeboat-release")) as fh:
             rel = fh.read()
-        for comp in ("busybox", "dropbear", "e2fsprogs", "xfsprogs", "util_linux", "openssh", "KERNEL="):
+        for comp in ("busybox", "dropbear", "e2fsprogs", "xfsprogs", "util_linux", "openssh", "lvm2", "mdadm",
+                     "cryptsetup", "btrfs_progs", "KERNEL="):
             self.assertIn(comp, rel)
 
     def test_console_node_and_modes(self):

@@ -246,7 +246,15 @@ std::vector<std::string> take_down_stacks(sys::Sys& sys, const CommandRunner& ru
   };
   if (dm) {
     step("lvm", {"vgchange", "-an"});
-    step("dmsetup", {"remove_all"});  // dm-crypt mappings, and what LVM left
+    // Then the dm-crypt mappings (LVM on LUKS is gone by now).
+    if (auto entries = sys.list_dir(sys_block); entries.ok())
+      for (const auto& e : entries.value) {
+        if (!e.name.starts_with("dm-")) continue;
+        auto uuid = sys.read_file(sys_block + "/" + e.name + "/dm/uuid", 256);
+        auto name = sys.read_file(sys_block + "/" + e.name + "/dm/name", 256);
+        if (uuid.ok() && name.ok() && trim(uuid.value).starts_with("CRYPT-"))
+          step("cryptsetup", {"close", std::string(trim(name.value))});
+      }
   }
   if (md) step("mdadm", {"--stop", "--scan"});
   return problems;

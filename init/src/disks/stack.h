@@ -81,8 +81,8 @@ StackResult bring_up_md(sys::Sys& sys, const CommandRunner& run, bool rw);
 // `sys_block`.
 StackResult bring_up_lvm(sys::Sys& sys, const CommandRunner& run, bool rw, const std::string& sys_block = "/sys/block");
 
-// At shutdown, after the filesystems are unmounted: deactivates every dm device (LVM,
-// dm-crypt) and stops md arrays (they are then marked clean), each a child with a short
+// At shutdown, after the filesystems are unmounted: deactivates LVM (vgchange -an), closes
+// dm-crypt mappings (cryptsetup close) and stops md arrays (they are then marked clean), each a child with a short
 // time limit; nothing runs when /sys/block has no dm or md device. Problems are returned.
 std::vector<std::string> take_down_stacks(sys::Sys& sys, const CommandRunner& run, const std::string& sys_block = "/sys/block");
 
