@@ -70,9 +70,11 @@ class VM:
     def __init__(self, append: str = "", disks: list[str] | tuple = (), mem: int = 256,
                  extra: list[str] | tuple = (), kernel: str | None = None,
                  initrd: str | None = None, net: bool = True, guestfwd: str | None = None,
-                 smp: int = 1, name: str = "vm", user_net: str | None = None, qmp: bool = False):
+                 smp: int = 1, name: str = "vm", user_net: str | None = None, qmp: bool = False,
+                 limit: float | None = None):
         """user_net: extra `-netdev user` options, e.g. "net=169.254.0.0/16,host=169.254.0.2,
-        dhcpstart=169.254.0.15" (guestfwd only accepts addresses inside the user network)."""
+        dhcpstart=169.254.0.15" (guestfwd only accepts addresses inside the user network).
+        limit: this QEMU's hard wall-clock limit in seconds (default LIFEBOAT_VM_LIMIT)."""
         self.kernel = kernel or os.path.join(OUT, "vmlinuz")
         self.initrd = initrd or os.path.join(OUT, "initramfs.img")
         for f in (self.kernel, self.initrd):
@@ -86,6 +88,7 @@ class VM:
         self.guestfwd = guestfwd
         self.user_net = user_net
         self.smp = smp
+        self.limit = HARD_LIMIT if limit is None else limit
         self.ssh_port = free_port() if net else None
         logdir = os.environ.get("LIFEBOAT_KEEP_LOGS") or tempfile.mkdtemp(prefix="lifeboat-vm-")
         os.makedirs(logdir, exist_ok=True)
@@ -129,7 +132,7 @@ class VM:
                                      stderr=subprocess.STDOUT, start_new_session=True)
         _live.add(self)
         threading.Thread(target=self._reader, daemon=True).start()
-        self._watchdog = threading.Timer(HARD_LIMIT, self.kill)
+        self._watchdog = threading.Timer(self.limit, self.kill)
         self._watchdog.daemon = True
         self._watchdog.start()
         return self
@@ -311,18 +314,19 @@ class VM:
         raise Timeout(f"no SSH login within {timeout * SCALE:.0f} s: {last}\n{self.tail()}")
 
 
-def overlay_initrd(dest: str, files: dict[str, tuple[str, int]], base: str | None = None) -> str:
+def overlay_initrd(dest: str, files: dict[str, tuple[str | bytes, int]], base: str | None = None) -> str:
     """Writes `base` (default: the image's initramfs.img) followed by an uncompressed cpio of
-    `files` ({"/sbin/e2fsck": (text, 0o755)}) to `dest`: the kernel unpacks both, the
-    second over the first, so a test can put a stand-in tool into the real image."""
+    `files` ({"/sbin/e2fsck": (text, 0o755)}; bytes for a binary, e.g. a static tool) to
+    `dest`: the kernel unpacks both, the second over the first, so a test can put a stand-in
+    tool into the real image."""
     base = base or os.path.join(OUT, "initramfs.img")
     with tempfile.TemporaryDirectory(prefix="lifeboat-overlay-") as root:
         names = []
-        for path, (text, mode) in files.items():
+        for path, (content, mode) in files.items():
             rel = path.lstrip("/")
             os.makedirs(os.path.join(root, os.path.dirname(rel)), exist_ok=True)
-            with open(os.path.join(root, rel), "w") as fh:
-                fh.write(text)
+            with open(os.path.join(root, rel), "wb") as fh:
+                fh.write(content if isinstance(content, bytes) else content.encode())
             os.chmod(os.path.join(root, rel), mode)
             names.append(rel)
         cpio = subprocess.run(["cpio", "-o", "-H", "newc", "--quiet", "--owner=0:0"], cwd=root,

@@ -214,6 +214,13 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
   ctx.scanned = true;
   for (const auto& p : ctx.scan.problems) ctx.problems.push_back(p);
 
+  // Members of an array, a VG or a LUKS mapping that came up: their content is checked
+  // through the stacked device (and they are never mounted).
+  for (const auto& holder : ctx.scan.volumes)
+    for (const auto& s : holder.slaves)
+      if (!ctx.busy.count(s))
+        ctx.busy[s] = "part of " + holder.name + (holder.stack.empty() ? "" : " (" + holder.stack + ")") + ": checked there";
+
   std::vector<VolumeIds> ids;
   for (const auto& v : ctx.scan.volumes) ids.push_back(VolumeIds{v.name, v.uuid, v.label});
   steps.report_errors(unmatched_overrides(ctx.options, ids));
