@@ -284,11 +284,14 @@ std::string make_writable(sys::Sys& sys, const CommandRunner& run, const std::st
     if (!u.starts_with("LVM-") || vg.empty()) return name + ": a read-only device-mapper device lifeboat did not make";
     const std::string lvm = find_tool(sys, "lvm");
     if (lvm.empty()) return name + ": read-only, and lvm is not in this image";
-    r = run(command({lvm, "lvchange", "--refresh", vg + "/" + lv}, 60000));
+    // lvchange --refresh keeps the read-only table (libdm skips an identical reload): the LV
+    // (not in use: it is about to be mounted) is deactivated and activated again, read-write.
+    r = run(command({lvm, "lvchange", "-an", vg + "/" + lv}, 60000));
+    if (r.ok()) r = run(command({lvm, "lvchange", "-ay", vg + "/" + lv}, 60000));
   }
   if (!r.ok()) return name + ": could not be made writable (" + r.describe() + "): " + std::string(trim(r.output));
   auto now = sys.read_file(dir + "/ro", 16);
-  if (!now.ok() || trim(now.value) != "0") return name + ": still read-only after " + (name.starts_with("md") ? "mdadm --readwrite" : "lvchange --refresh");
+  if (!now.ok() || trim(now.value) != "0") return name + ": still read-only after " + (name.starts_with("md") ? "mdadm --readwrite" : "lvchange -an/-ay");
   return "";
 }
 

@@ -63,7 +63,7 @@ CommandRunner polling_runner(sys::Sys& sys);
 
 // Makes a read-only stacked device writable for `rescue mount --rw`/`chroot` after a
 // check-mode boot: md arrays (and md under LVM) switched with mdadm --readwrite, LVM volumes
-// refreshed with a read-write table (lvchange --refresh). A dm-crypt mapping opened
+// deactivated and activated again read-write (lvchange -an, -ay; same dm minor). A dm-crypt mapping opened
 // read-only cannot be: the problem names `rescue unlock --rw`. "" when done or not needed.
 std::string make_writable(sys::Sys& sys, const CommandRunner& run, const std::string& name,
                           const std::string& sys_block = "/sys/block");

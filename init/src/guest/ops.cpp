@@ -142,6 +142,10 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
           return false;
         }
       }
+    if (!device_numbers(dev, maj, min)) {  // an LV activated again: its node was made anew
+      r.err += "rescue: mount: " + dev + ": not a block device any more\n";
+      return false;
+    }
   }
   auto mounts = mountinfo(sys);
   if (auto at = disks::mounted_at(mounts, maj, min)) {
