@@ -2,7 +2,11 @@
 // md/LVM/LUKS command lines, key slot memory planning, btrfs repair policy.
 #include <doctest/doctest.h>
 
+#include <functional>
+#include <map>
+
 #include "boot/cmdline.h"
+#include "fake_sys.h"
 #include "disks/guest.h"
 #include "disks/luks.h"
 #include "disks/model.h"
@@ -145,4 +149,112 @@ TEST_CASE("btrfs: lifeboat.btrfs_repair is a disks option") {
   CHECK_FALSE(parse_disks_options(parse_cmdline("lifeboat.btrfs_repair=0"), FsckMode::repair).options.btrfs_repair);
   CHECK(parse_disks_options(parse_cmdline("lifeboat.btrfs_repair=maybe"), FsckMode::repair).errors.size() == 1);
 
+}
+
+namespace {
+
+// A fake runner: records each command, answers from `replies` (argv[1] -> result), and can
+// change the fake system (a table reloaded read-write).
+struct FakeRunner {
+  std::vector<Argv> calls;
+  std::map<std::string, RunResult> replies;
+  std::function<void(const Argv&)> effect;
+  CommandRunner runner() {
+    return [this](const RunSpec& rs) {
+      calls.push_back(rs.argv);
+      if (effect) effect(rs.argv);
+      RunResult r;
+      r.kind = RunResult::Kind::exited;
+      if (auto it = replies.find(rs.argv.size() > 1 ? rs.argv[1] : ""); it != replies.end()) r = it->second;
+      return r;
+    };
+  }
+};
+
+}  // namespace
+
+TEST_CASE("stack: bring-up runs mdadm/lvm with the read-only forms and finds writable dm devices") {
+  test::FakeSys sys;
+  sys.add_file("/sbin/mdadm", "");
+  sys.add_file("/sbin/lvm", "");
+  sys.add_file("/sys/block/dm-0/ro", "1\n");
+  sys.add_file("/sys/block/dm-1/ro", "0\n");
+  FakeRunner fr;
+  RunResult vgs;
+  vgs.kind = RunResult::Kind::exited;
+  vgs.output = "  rhel\n  data\n";
+  fr.replies["vgs"] = vgs;
+  StackResult md = bring_up_md(sys, fr.runner(), false);
+  CHECK(md.problems.empty());
+  StackResult lvm = bring_up_lvm(sys, fr.runner(), false);
+  REQUIRE(fr.calls.size() == 3);
+  CHECK(fr.calls[0] == mdadm_assemble_argv("/sbin/mdadm", false));
+  CHECK(fr.calls[2] == lvm_activate_argv("/sbin/lvm", false, {"rhel", "data"}));
+  REQUIRE(lvm.problems.size() == 1);  // dm-1 came up writable: said so
+  CHECK(lvm.problems[0].starts_with("dm-1: not read-only"));
+
+  // No VG readable: nothing activated, and said so.
+  FakeRunner empty;
+  StackResult none = bring_up_lvm(sys, empty.runner(), false);
+  CHECK(empty.calls.size() == 1);
+  REQUIRE(none.problems.size() == 1);
+  CHECK(none.problems[0].find("no volume group") != std::string::npos);
+}
+
+TEST_CASE("stack: shutdown takes LVM, dm-crypt and md down, and nothing without them") {
+  test::FakeSys sys;
+  for (const char* t : {"/sbin/lvm", "/sbin/cryptsetup", "/sbin/mdadm"}) sys.add_file(t, "");
+  sys.add_dir("/sys/block/vda");
+  FakeRunner idle;
+  CHECK(take_down_stacks(sys, idle.runner()).empty());
+  CHECK(idle.calls.empty());
+
+  sys.add_file("/sys/block/dm-0/dm/uuid", "LVM-abc\n");
+  sys.add_file("/sys/block/dm-0/dm/name", "vgcrypt-root\n");
+  sys.add_file("/sys/block/dm-1/dm/uuid", "CRYPT-LUKS2-1234-luks-1234\n");
+  sys.add_file("/sys/block/dm-1/dm/name", "luks-1234\n");
+  sys.add_dir("/sys/block/md127");
+  FakeRunner fr;
+  RunResult fail;
+  fail.kind = RunResult::Kind::exited;
+  fail.code = 1;
+  fr.replies["--stop"] = fail;
+  auto problems = take_down_stacks(sys, fr.runner());
+  REQUIRE(fr.calls.size() == 3);
+  CHECK(fr.calls[0] == Argv{"/sbin/lvm", "vgchange", "-an"});
+  CHECK(fr.calls[1] == Argv{"/sbin/cryptsetup", "close", "luks-1234"});
+  CHECK(fr.calls[2] == Argv{"/sbin/mdadm", "--stop", "--scan"});
+  REQUIRE(problems.size() == 1);
+  CHECK(problems[0].starts_with("mdadm --stop"));
+}
+
+TEST_CASE("stack: make_writable: md --readwrite, LVM reactivated, LUKS refused, plain devices untouched") {
+  test::FakeSys sys;
+  sys.add_file("/sbin/mdadm", "");
+  sys.add_file("/sbin/lvm", "");
+  sys.add_file("/sys/block/md127/ro", "1\n");
+  sys.add_dir("/sys/block/md127/slaves");
+  sys.add_file("/sys/block/dm-0/ro", "1\n");
+  sys.add_file("/sys/block/dm-0/dm/uuid", "LVM-abc\n");
+  sys.add_file("/sys/block/dm-0/dm/name", "ubuntu--vg-ubuntu--lv\n");
+  sys.add_file("/sys/block/dm-0/slaves/md127", "");
+  sys.add_file("/sys/block/dm-1/ro", "1\n");
+  sys.add_file("/sys/block/dm-1/dm/uuid", "CRYPT-LUKS2-x\n");
+  sys.add_file("/sys/block/vda/ro", "1\n");
+  FakeRunner fr;
+  fr.effect = [&](const Argv& a) {  // the commands do what they say
+    if (a[1] == "--readwrite") sys.add_file("/sys/block/md127/ro", "0\n");
+    if (a[1] == "lvchange" && a[2] == "-ay") sys.add_file("/sys/block/dm-0/ro", "0\n");
+  };
+  CHECK(make_writable(sys, fr.runner(), "vda").empty());
+  CHECK(fr.calls.empty());
+  CHECK(make_writable(sys, fr.runner(), "dm-0") == "");
+  REQUIRE(fr.calls.size() == 3);  // LVM on md: the array first
+  CHECK(fr.calls[0] == Argv{"/sbin/mdadm", "--readwrite", "/dev/md127"});
+  CHECK(fr.calls[1] == Argv{"/sbin/lvm", "lvchange", "-an", "ubuntu-vg/ubuntu-lv"});
+  CHECK(fr.calls[2] == Argv{"/sbin/lvm", "lvchange", "-ay", "ubuntu-vg/ubuntu-lv"});
+  CHECK(make_writable(sys, fr.runner(), "dm-1").find("rescue unlock --rw") != std::string::npos);
+  fr.calls.clear();
+  CHECK(make_writable(sys, fr.runner(), "dm-0").empty());  // writable now: nothing to do
+  CHECK(fr.calls.empty());
 }
