@@ -2,6 +2,9 @@
 // md/LVM/LUKS command lines, key slot memory planning, btrfs repair policy.
 #include <doctest/doctest.h>
 
+#include <linux/fs.h>
+
+#include <algorithm>
 #include <functional>
 #include <map>
 
@@ -234,6 +237,7 @@ TEST_CASE("stack: make_writable: md --readwrite, LVM reactivated, LUKS refused, 
   sys.add_file("/sbin/lvm", "");
   sys.add_file("/sys/block/md127/ro", "1\n");
   sys.add_dir("/sys/block/md127/slaves");
+  sys.add_file("/dev/md127", "");
   sys.add_file("/sys/block/dm-0/ro", "1\n");
   sys.add_file("/sys/block/dm-0/dm/uuid", "LVM-abc\n");
   sys.add_file("/sys/block/dm-0/dm/name", "ubuntu--vg-ubuntu--lv\n");
@@ -251,6 +255,7 @@ TEST_CASE("stack: make_writable: md --readwrite, LVM reactivated, LUKS refused, 
   CHECK(make_writable(sys, fr.runner(), "dm-0") == "");
   REQUIRE(fr.calls.size() == 3);  // LVM on md: the array first
   CHECK(fr.calls[0] == Argv{"/sbin/mdadm", "--readwrite", "/dev/md127"});
+  CHECK(std::count(sys.ioctls.begin(), sys.ioctls.end(), BLKROSET) == 1);  // the guard's leftover flag cleared
   CHECK(fr.calls[1] == Argv{"/sbin/lvm", "lvchange", "-an", "ubuntu-vg/ubuntu-lv"});
   CHECK(fr.calls[2] == Argv{"/sbin/lvm", "lvchange", "-ay", "ubuntu-vg/ubuntu-lv"});
   CHECK(make_writable(sys, fr.runner(), "dm-1").find("rescue unlock --rw") != std::string::npos);

@@ -14,6 +14,7 @@
 #include "disks/guest.h"
 #include "disks/parallel.h"
 #include "disks/probe.h"
+#include "disks/stack.h"
 
 namespace lifeboat {
 
@@ -192,6 +193,12 @@ int fsck_volume(sys::Sys& sys, const disks::Volume& vol, const FsckRequest& req,
     o.err += "rescue: fsck: " + v->path + " is mounted at " + *at +
              ": refusing to check a mounted filesystem (unmount it first: rescue umount)\n";
     return kExitFailure;
+  }
+  if (req.mode == FsckMode::repair) {  // an array or LV the boot brought up read-only
+    if (std::string p = disks::make_writable(sys, disks::polling_runner(sys), v->name); !p.empty()) {
+      o.err += "rescue: fsck: " + p + "\n";
+      return kExitFailure;
+    }
   }
   const disks::Tools tools = disks::find_fsck_tools(sys);
   (void)sys.mkdir_p("/run/lifeboat/fsck", 0755);

@@ -1,5 +1,7 @@
 #include "disks/stack.h"
 
+#include <fcntl.h>
+#include <linux/fs.h>
 #include <signal.h>
 #include <sys/wait.h>
 
@@ -275,6 +277,16 @@ std::string make_writable(sys::Sys& sys, const CommandRunner& run, const std::st
     const std::string mdadm = find_tool(sys, "mdadm");
     if (mdadm.empty()) return name + ": read-only, and mdadm is not in this image";
     r = run(command({mdadm, "--readwrite", "/dev/" + name}, 30000));
+    // The boot's read-only guard put BLKROSET back on the array as it found it (read-only):
+    // that flag would keep it read-only whatever md says.
+    if (r.ok()) {
+      auto fd = sys.open("/dev/" + name, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+      if (fd.ok()) {
+        int off = 0;
+        (void)sys.ioctl(fd.value, BLKROSET, &off);
+        sys.close_quietly(fd.value);
+      }
+    }
   } else {
     auto uuid = sys.read_file(dir + "/dm/uuid", 256);
     auto dm_name = sys.read_file(dir + "/dm/name", 256);
