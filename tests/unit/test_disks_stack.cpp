@@ -263,3 +263,14 @@ TEST_CASE("stack: make_writable: md --readwrite, LVM reactivated, LUKS refused, 
   CHECK(make_writable(sys, fr.runner(), "dm-0").empty());  // writable now: nothing to do
   CHECK(fr.calls.empty());
 }
+
+TEST_CASE("btrfs: a subvolume name from the guest never adds mount options") {
+  CHECK(safe_subvol_name("root"));
+  CHECK(safe_subvol_name("@"));
+  CHECK(safe_subvol_name("@rootfs"));
+  CHECK_FALSE(safe_subvol_name("root,device=/dev/vdb"));
+  CHECK_FALSE(safe_subvol_name("a=b"));
+  CHECK_FALSE(safe_subvol_name(".."));
+  CHECK_FALSE(safe_subvol_name(""));
+  CHECK_FALSE(safe_subvol_name("x\x1b[2J"));
+}

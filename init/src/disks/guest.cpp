@@ -231,4 +231,11 @@ std::string probe_dir(std::string_view base, std::string_view volume_name) {
   return std::string(base) + "/" + name;
 }
 
+bool safe_subvol_name(std::string_view name) noexcept {
+  if (name.empty() || name == "." || name == ".." || name.size() > 255) return false;
+  for (unsigned char c : name)
+    if (c == ',' || c == '=' || c == '/' || c < 0x20 || c == 0x7f) return false;
+  return true;
+}
+
 }  // namespace lifeboat::disks

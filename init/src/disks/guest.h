@@ -53,6 +53,10 @@ std::vector<MountInfo> parse_mountinfo(std::string_view text);
 // The mount point of major:minor, if mounted.
 std::optional<std::string> mounted_at(const std::vector<MountInfo>& mounts, unsigned major, unsigned minor);
 
+// A btrfs top-level entry name usable as `subvol=NAME` in mount options: not empty, no ','
+// or '=' (they would add mount options), no control characters, not "." or "..".
+bool safe_subvol_name(std::string_view name) noexcept;
+
 // "vda1" -> "/run/lifeboat/probe/vda1"; names with '/' (cciss!c0d0) are flattened.
 std::string probe_dir(std::string_view base, std::string_view volume_name);
 

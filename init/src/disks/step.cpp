@@ -120,7 +120,7 @@ std::optional<GuestRoot> probe_guest(sys::Sys& sys, Supervisor& sup, const Volum
   if (auto entries = sys.list_dir(dir); entries.ok()) {
     std::size_t looked = 0;
     for (const auto& e : entries.value) {
-      if (e.name == "." || e.name == ".." || e.type != DT_DIR) continue;
+      if (!safe_subvol_name(e.name) || e.type != DT_DIR) continue;
       if (++looked > 64) break;  // guest data: bounded
       if ((g = guest_at(sys, v, dir + "/" + e.name, ctx))) {
         g->subvol = e.name;

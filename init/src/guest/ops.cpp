@@ -225,7 +225,7 @@ std::string btrfs_root_subvol(sys::Sys& sys, const std::string& top) {
   if (!entries.ok()) return "";
   std::size_t looked = 0;
   for (const auto& e : entries.value) {
-    if (e.name == "." || e.name == ".." || e.type != DT_DIR) continue;
+    if (!disks::safe_subvol_name(e.name) || e.type != DT_DIR) continue;
     if (++looked > 64) break;  // guest data: bounded
     if (looks_like_guest_root(sys, top + "/" + e.name)) return e.name;
   }
