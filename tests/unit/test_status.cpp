@@ -17,7 +17,7 @@ BootStatus sample() {
   st.version = "1.2.3";
   st.boot_ms = 1234;
   st.steps = {{"mounts", StepResult::ok, "", 3},
-              {"modules", StepResult::failed, "finit_module: \"x\"\n\tbad \\ path", 20},
+              {"modules", StepResult::failed, "finit_module: \"x\"\n\tbad \\ path", 20, 803},
               {"rng", StepResult::skipped, "no /dev/hwrng", 0}};
   st.errors = {{"cmdline", "lifeboat.fsck", "expected check|repair|off, got \"banana\"", Severity::error},
                {"cmdline", "lifeboat.x", "unknown key (ignored)", Severity::warning}};
@@ -43,6 +43,7 @@ TEST_CASE("status: JSON is valid, schema 1, escaped, and round-trips") {
   CHECK(doc["steps"][1]["result"] == "failed");
   CHECK(doc["steps"][1]["detail"] == "finit_module: \"x\"\n\tbad \\ path");
   CHECK(doc["steps"][1]["duration_ms"] == 20);
+  CHECK(doc["steps"][1]["start_ms"] == 803);
   CHECK(doc["errors"][0]["field"] == "lifeboat.fsck");
   CHECK(doc["errors"][1]["severity"] == "warning");
   CHECK(text.find("\\\"x\\\"\\n\\tbad \\\\ path") != std::string::npos);
@@ -53,6 +54,7 @@ TEST_CASE("status: JSON is valid, schema 1, escaped, and round-trips") {
   CHECK(back->version == "1.2.3");
   CHECK(back->steps.size() == 3);
   CHECK(back->steps[2].result == StepResult::skipped);
+  CHECK(back->steps[1].start_ms == 803);
   CHECK(back->errors == sample().errors);
 }
 

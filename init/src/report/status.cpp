@@ -55,6 +55,7 @@ std::string render_status_json(const BootStatus& st) {
     steps.push_back(json{{"name", s.name},
                          {"result", to_string(s.result)},
                          {"detail", s.detail},
+                         {"start_ms", s.start_ms},
                          {"duration_ms", s.duration_ms}});
   }
   json errors = json::array();
@@ -111,6 +112,7 @@ std::optional<BootStatus> parse_status_json(const std::string& text, Error& erro
                                     : StepResult::ok;
       r.detail = str(s, "detail");
       r.duration_ms = num(s, "duration_ms");
+      r.start_ms = num(s, "start_ms");
       st.steps.push_back(std::move(r));
     }
   }

@@ -5,7 +5,8 @@
 // schema 1:
 //   { "schema": 1, "version": "0.1.0", "boot_ms": 1234, "disks_done": false,
 //     "steps":  [ { "name": "mounts", "result": "ok|failed|skipped",
-//                   "detail": "...", "duration_ms": 3 } ],
+//                   "detail": "...", "start_ms": 812, "duration_ms": 3 } ],
+//     (start_ms: CLOCK_MONOTONIC, ms since the kernel started, as boot_ms)
 //     "errors": [ { "source": "cmdline", "field": "lifeboat.fsck",
 //                   "message": "...", "severity": "error|warning" } ],
 //     "config":  { provenance: where each value came from (metadata/merge.h) },
@@ -35,6 +36,7 @@ struct StepRecord {
   StepResult result = StepResult::ok;
   std::string detail;  // reason when failed/skipped; a short summary when ok
   std::int64_t duration_ms = 0;
+  std::int64_t start_ms = 0;  // monotonic ms at the start of the step (the boot timeline)
 };
 
 struct BootStatus {

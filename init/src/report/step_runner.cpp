@@ -22,7 +22,7 @@ bool StepRunner::run_step(const std::string& name,
     }
   }
   try {
-    StepRecord rec{name, ctx.result(), ctx.detail(), sys_.monotonic_ms() - start};
+    StepRecord rec{name, ctx.result(), ctx.detail(), sys_.monotonic_ms() - start, start};
     log_.line(step_line(rec));
     status_.steps.push_back(std::move(rec));
   } catch (...) {
