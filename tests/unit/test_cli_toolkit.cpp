@@ -58,8 +58,13 @@ TEST_CASE("cli: summary renders what status.json has, leniently") {
     "ssh":{"port":22,"authorized_keys":1,"password":{"set":false},
            "host_keys":[{"type":"ed25519","fingerprint":"SHA256:abc"}]},
     "disks":{"volumes":[{"name":"vda1","type":"ext4","fsck":{"state":"clean","exit_code":0}},
-                        {"name":"vda2","type":"swap"}],
-             "guests":[{"volume":"vda1","pretty_name":"Debian GNU/Linux 12 (bookworm)"}]},
+                        {"name":"vda2","type":"swap"},
+                        {"name":"dm-0","type":"xfs","stack":{"what":"LVM rhel/root","on":["vdb2"]},
+                         "fsck":{"state":"clean","exit_code":0}},
+                        {"name":"vdc2","type":"crypto_LUKS","hint":{"command":"rescue unlock /dev/vdc2"},
+                         "fsck":{"state":"skipped"}}],
+             "guests":[{"volume":"vda1","pretty_name":"Debian GNU/Linux 12 (bookworm)"},
+                       {"volume":"vdd2","subvol":"root","pretty_name":"Fedora Linux 39"}]},
     "errors":[{"source":"x"}]})J";
   auto s = render_summary(doc);
   CHECK(s.find("lifeboat rescue system 0.1.0\n") == 0);
@@ -67,7 +72,10 @@ TEST_CASE("cli: summary renders what status.json has, leniently") {
   CHECK(s.find("port 22, 1 authorized key(s), no root password") != std::string::npos);
   CHECK(s.find("ed25519 SHA256:abc") != std::string::npos);
   CHECK(s.find("vda1 ext4: fsck clean (exit 0)") != std::string::npos);
-  CHECK(s.find("guest: Debian GNU/Linux 12 (bookworm) on vda1") != std::string::npos);
+  CHECK(s.find("guest: Debian GNU/Linux 12 (bookworm) on vda1\n") != std::string::npos);
+  CHECK(s.find("dm-0 xfs [LVM rhel/root]: fsck clean (exit 0)") != std::string::npos);
+  CHECK(s.find("vdc2 crypto_LUKS: fsck skipped; rescue unlock /dev/vdc2") != std::string::npos);
+  CHECK(s.find("guest: Fedora Linux 39 on vdd2 (subvolume root)") != std::string::npos);
   CHECK(s.find("problems: 1") != std::string::npos);
   CHECK(s.find("rescue chroot") != std::string::npos);
 

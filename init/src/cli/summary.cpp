@@ -103,12 +103,16 @@ std::string render_summary(const std::string& status_json) {
         std::string line = "  " + clean(str(v, "name"));
         if (auto t = str(v, "type"); !t.empty()) line += " " + clean(t);
         if (auto l = str(v, "label"); !l.empty()) line += " \"" + clean(l) + "\"";
+        if (auto* stack = obj(v, "stack"); stack && !str(*stack, "what").empty())
+          line += " [" + clean(str(*stack, "what")) + "]";
         if (auto* fsck = obj(v, "fsck")) {
           std::string state = str(*fsck, "state");
           if (!state.empty()) line += ": fsck " + clean(state);
           auto ec = fsck->find("exit_code");
           if (ec != fsck->end() && ec->is_number_integer())
             line += strformat(" (exit %lld)", static_cast<long long>(ec->get<long long>()));
+          if (auto* hint = obj(v, "hint"); hint && state == "skipped" && str(v, "type") == "crypto_LUKS")
+            line += "; " + clean(str(*hint, "command"));
         } else if (auto* ext = obj(v, "ext")) {
           if (auto s = str(*ext, "state"); !s.empty()) line += ": " + clean(s);
         }
@@ -121,8 +125,9 @@ std::string render_summary(const std::string& status_json) {
       for (const auto& g : *guests) {
         std::string name = str(g, "pretty_name");
         if (name.empty()) name = str(g, "id");
+        std::string sub = str(g, "subvol");
         out += "guest: " + clean(name.empty() ? std::string("unknown OS") : name) + " on " +
-               clean(str(g, "volume")) + "\n";
+               clean(str(g, "volume")) + (sub.empty() ? "" : " (subvolume " + clean(sub) + ")") + "\n";
       }
   }
 
