@@ -73,9 +73,9 @@ class DisksCheckTest(unittest.TestCase):
             line(NAMES["empty"], "- skipped (no filesystem found)")
             line(NAMES["zeros"], "- skipped (no filesystem found)")
             line(NAMES["luks"], "crypto_LUKS skipped (LUKS encrypted volume: not a filesystem "
-                                f"(cryptsetup open /dev/{NAMES['luks']} NAME first))")
-            self.assertIn(f"lifeboat: warning: disks: {NAMES['luks']}: LUKS encrypted volume: cryptsetup open "
-                          f"/dev/{NAMES['luks']} NAME (cryptsetup is not in this image)", console)
+                                f"(rescue unlock /dev/{NAMES['luks']} first))")
+            self.assertIn(f"lifeboat: warning: disks: {NAMES['luks']}: LUKS encrypted volume: rescue unlock "
+                          f"/dev/{NAMES['luks']}\r", console)
             self.assertRegex(console, r"lifeboat: disks: ok: 11 disks, 13 volumes \(1 crypto_LUKS, 2 empty, 6 ext4, 1 swap, 3 xfs\); "
                                       r"guest Debian GNU/Linux 12 \(bookworm\) on vda1")
             self.assertIn("lifeboat: fsck: ok: mode check: 3 clean, 6 errors-found, 4 skipped", console)
