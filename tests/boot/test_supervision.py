@@ -1,4 +1,8 @@
-"""PID 1 keeps the console alive, ignores `kill -9 1`, reaps orphans."""
+"""PID 1's supervision: the console shell and Dropbear are restarted (counted in status.json),
+the signals PID 1 ignores leave its loop working, orphans are reaped.
+
+(`kill -9 1` proves nothing: the kernel never delivers SIGKILL to any init.)"""
+import json
 import unittest
 
 from lifeboat_vm import VM
@@ -7,7 +11,7 @@ PROMPT = r"lifeboat(\x1b\[0m)?:[^\n]*# "
 
 
 class SupervisionTest(unittest.TestCase):
-    def test_shell_respawn_pid1_immortal_and_reaping(self):
+    def test_respawns_counted_ignored_signals_and_reaping(self):
         with VM(name="supervision") as vm:
             vm.wait_ready(120)
             vm.wait_disks(600)  # disk work runs after `ready`
@@ -19,10 +23,36 @@ class SupervisionTest(unittest.TestCase):
             vm.expect(PROMPT, 30)
             out, rc = vm.sh("echo $$")
             self.assertNotEqual(int(out), old_shell)
-            # SIGKILL to PID 1 does nothing.
-            out, rc = vm.sh("kill -9 1; sleep 1; echo still here; cat /proc/1/comm")
-            self.assertIn("still here", out)
-            self.assertIn("init", out)
+            # Dropbear killed: PID 1 restarts it and counts it in status.json.
+            def dropbear():
+                out, rc = vm.sh("rescue status --json", timeout=60)
+                return json.loads(out[out.index("{"):])["services"]["dropbear"]
+            before = dropbear()
+            self.assertTrue(before["running"], before)
+            vm.sh(f"kill -9 {before['pid']}")
+            vm.expect(r"service dropbear: killed by signal 9", 30, since_start=True)
+            after = before
+            for _ in range(30):
+                after = dropbear()
+                if after["running"] and after["pid"] != before["pid"]:
+                    break
+                vm.sh("sleep 1")
+            self.assertTrue(after["running"], after)
+            self.assertNotEqual(after["pid"], before["pid"])
+            self.assertEqual(after["restarts"], before["restarts"] + 1, after)
+            self.assertIsNotNone(after["last_exit"], after)
+            # The signals PID 1 ignores (SIGHUP, SIGQUIT, SIGPIPE, SIGWINCH) start no shutdown
+            # and leave its loop at work: the next restart is counted too.
+            vm.sh("kill -HUP 1; kill -QUIT 1; kill -PIPE 1; kill -WINCH 1; sleep 1")
+            self.assertNotRegex(vm.tail(4000), r"lifeboat: shutdown:")
+            vm.sh(f"kill -9 {after['pid']}")
+            again = after
+            for _ in range(30):
+                again = dropbear()
+                if again["running"] and again["pid"] != after["pid"]:
+                    break
+                vm.sh("sleep 1")
+            self.assertEqual(again["restarts"], after["restarts"] + 1, again)
             # An orphan is re-parented to PID 1, exits, and is reaped.
             out, rc = vm.sh("sh -c 'sleep 1 & exit 0'; sleep 3; "
                             "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l")
