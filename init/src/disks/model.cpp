@@ -134,6 +134,15 @@ bool is_metadata_drive(std::string_view label, std::string_view type, bool whole
   return whole_device && is_metadata_label(label) && is_metadata_fs_type(type);
 }
 
+const char* no_replay_option(Family f) noexcept {
+  switch (f) {
+    case Family::ext: return "noload";
+    case Family::xfs: return "norecovery";
+    case Family::btrfs: return "rescue=nologreplay";
+    default: return "";
+  }
+}
+
 Hint hint_for(std::string_view type, const std::string& path) {
   switch (family_of(type)) {
     case Family::lvm: return {"LVM physical volume", "vgchange -ay", "vgchange"};

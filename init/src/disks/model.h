@@ -73,6 +73,9 @@ struct Disk {
 // What kind of content a blkid TYPE is, for the policy.
 enum class Family { ext, xfs, vfat, btrfs, swap, lvm, raid, luks, readonly_fs, other, none };
 Family family_of(std::string_view type) noexcept;
+// The mount option that keeps a read-only mount from replaying a journal or log (a write):
+// ext "noload", xfs "norecovery", btrfs "rescue=nologreplay"; "" for the others.
+const char* no_replay_option(Family f) noexcept;
 const char* to_string(Family f) noexcept;
 
 // Whether a /sys/block entry is a guest disk candidate on its name alone: virtio (vd*),

@@ -1,5 +1,7 @@
 #include "disks/probe.h"
 
+#include <dirent.h>
+
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -16,6 +18,7 @@
 #endif
 
 #include "common/text.h"
+#include "disks/guest.h"
 
 namespace lifeboat::disks {
 
@@ -461,6 +464,18 @@ std::string find_tool(sys::Sys& sys, const std::string& name) {
     if (sys.exists(p)) return p;
   }
   return "";
+}
+
+std::vector<std::string> subvol_candidates(sys::Sys& sys, const std::string& top) {
+  std::vector<std::string> out;
+  auto entries = sys.list_dir(top);
+  if (!entries.ok()) return out;
+  for (const auto& e : entries.value) {
+    if (!safe_subvol_name(e.name) || e.type != DT_DIR) continue;
+    if (out.size() == 64) break;
+    out.push_back(e.name);
+  }
+  return out;
 }
 
 Tools find_fsck_tools(sys::Sys& sys) {

@@ -97,6 +97,10 @@ class ReadOnlyGuard {
 
 // Absolute path of `name` in /sbin, /usr/sbin, /bin, /usr/bin ("" if none).
 std::string find_tool(sys::Sys& sys, const std::string& name);
+// The directories at the top of a btrfs mounted with subvolid=5 that may hold a guest
+// root: names safe as subvol= (safe_subvol_name), at most 64 of them (guest data: bounded).
+std::vector<std::string> subvol_candidates(sys::Sys& sys, const std::string& top);
+
 // The checkers and mount tools the image has.
 Tools find_fsck_tools(sys::Sys& sys);
 

@@ -1,6 +1,5 @@
 #include "disks/step.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/mount.h>
 
@@ -25,12 +24,8 @@ json str_or_null(const std::string& s) { return s.empty() ? json(nullptr) : json
 
 // Read-only mount options that never replay a journal or log.
 std::string probe_options(Family f) {
-  switch (f) {
-    case Family::ext: return "ro,noload,nosuid,nodev,noexec";
-    case Family::xfs: return "ro,norecovery,nosuid,nodev,noexec";
-    case Family::btrfs: return "ro,rescue=nologreplay,nosuid,nodev,noexec";
-    default: return "";
-  }
+  const std::string no_replay = no_replay_option(f);
+  return no_replay.empty() ? "" : "ro," + no_replay + ",nosuid,nodev,noexec";
 }
 
 // Mounts `v` read-only at `dir` (a child `mount`, with a timeout). False when it did not
@@ -117,17 +112,11 @@ std::optional<GuestRoot> probe_guest(sys::Sys& sys, Supervisor& sup, const Volum
   std::optional<GuestRoot> g = guest_at(sys, v, dir, ctx);
   if (!probe_unmount(sys, v, dir, ctx) || g || f != Family::btrfs) return g;
   if (!probe_mount(sup, v, opts + ",subvolid=5", dir, ctx)) return std::nullopt;
-  if (auto entries = sys.list_dir(dir); entries.ok()) {
-    std::size_t looked = 0;
-    for (const auto& e : entries.value) {
-      if (!safe_subvol_name(e.name) || e.type != DT_DIR) continue;
-      if (++looked > 64) break;  // guest data: bounded
-      if ((g = guest_at(sys, v, dir + "/" + e.name, ctx))) {
-        g->subvol = e.name;
-        break;
-      }
+  for (const auto& name : subvol_candidates(sys, dir))
+    if ((g = guest_at(sys, v, dir + "/" + name, ctx))) {
+      g->subvol = name;
+      break;
     }
-  }
   probe_unmount(sys, v, dir, ctx);
   return g;
 }
@@ -216,10 +205,13 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
 
   // Members of an array, a VG or a LUKS mapping that came up: their content is checked
   // through the stacked device (and they are never mounted).
+  std::map<std::string, const Volume*> holder_of;  // member volume -> the stacked volume on it
   for (const auto& holder : ctx.scan.volumes)
-    for (const auto& s : holder.slaves)
-      if (!ctx.busy.count(s))
-        ctx.busy[s] = "part of " + holder.name + (holder.stack.empty() ? "" : " (" + holder.stack + ")") + ": checked there";
+    for (const auto& s : holder.slaves) holder_of.emplace(s, &holder);
+  for (const auto& [member, holder] : holder_of)
+    if (!ctx.busy.count(member))
+      ctx.busy[member] =
+          "part of " + holder->name + (holder->stack.empty() ? "" : " (" + holder->stack + ")") + ": checked there";
 
   std::vector<VolumeIds> ids;
   for (const auto& v : ctx.scan.volumes) ids.push_back(VolumeIds{v.name, v.uuid, v.label});
@@ -241,10 +233,8 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
     // array read-only with a read-only member.
     std::set<std::string> stacked_on;
     if (stacks_rw(ctx.options))
-      for (const auto& v : ctx.scan.volumes)
-        for (const auto& s : v.slaves)
-          for (const auto& u : ctx.scan.volumes)
-            if (u.name == s) stacked_on.insert(u.disk);
+      for (const auto& u : ctx.scan.volumes)
+        if (holder_of.count(u.name)) stacked_on.insert(u.disk);
     std::vector<Disk> reachable;
     for (const auto& d : ctx.scan.disks)
       if (!ctx.stuck.count(d.name) && !stacked_on.count(d.name)) reachable.push_back(d);
@@ -268,11 +258,9 @@ void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext
   }
 
   // Stack members nothing was brought up from: tell the admin what to run.
-  std::set<std::string> in_use;
-  for (const auto& v : ctx.scan.volumes) in_use.insert(v.slaves.begin(), v.slaves.end());
   for (const auto& v : ctx.scan.volumes) {
     Hint h = hint_for(v.type, v.path);
-    if (h.command.empty() || family_of(v.type) == Family::swap || in_use.count(v.name)) continue;
+    if (h.command.empty() || family_of(v.type) == Family::swap || holder_of.count(v.name)) continue;
     const bool have = ctx.hint_tools.count(h.tool) && ctx.hint_tools.at(h.tool);
     steps.report_error(Error{"disks", v.name, h.what + ": " + h.command + (have ? "" : " (" + h.tool + " is not in this image)"),
                              Severity::warning});

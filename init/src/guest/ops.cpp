@@ -7,8 +7,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <dirent.h>
-
 #include <cerrno>
 #include <optional>
 
@@ -189,10 +187,7 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
     std::string opts = data;
     if (!rw) {
       auto fam = disks::family_of(t);
-      const char* no_replay = fam == disks::Family::ext && t != "ext2" ? "noload"
-                              : fam == disks::Family::xfs              ? "norecovery"
-                              : fam == disks::Family::btrfs            ? "rescue=nologreplay"
-                                                                       : "";
+      const char* no_replay = t == "ext2" ? "" : disks::no_replay_option(fam);
       if (*no_replay) opts = opts.empty() ? no_replay : opts + "," + no_replay;
     }
     auto st = sys.mount(dev, mount_target, t, flags, opts);
@@ -219,16 +214,10 @@ bool looks_like_guest_root(sys::Sys& sys, const std::string& dir) {
 
 namespace {
 
-// The top-level entries of a btrfs mounted with subvolid=5 that hold a guest root.
+// The top-level entry of a btrfs mounted with subvolid=5 that holds a guest root.
 std::string btrfs_root_subvol(sys::Sys& sys, const std::string& top) {
-  auto entries = sys.list_dir(top);
-  if (!entries.ok()) return "";
-  std::size_t looked = 0;
-  for (const auto& e : entries.value) {
-    if (!disks::safe_subvol_name(e.name) || e.type != DT_DIR) continue;
-    if (++looked > 64) break;  // guest data: bounded
-    if (looks_like_guest_root(sys, top + "/" + e.name)) return e.name;
-  }
+  for (const auto& name : disks::subvol_candidates(sys, top))
+    if (looks_like_guest_root(sys, top + "/" + name)) return name;
   return "";
 }
 
@@ -254,10 +243,7 @@ RootLocation find_guest_root(sys::Sys& sys, const std::vector<disks::Volume>& vo
     disks::Disk dev;
     dev.path = v.path;
     if (auto problem = guard.protect({dev}); !problem.empty()) continue;  // never probe unguarded
-    const std::string opts = fam == disks::Family::ext     ? "noload"
-                             : fam == disks::Family::xfs   ? "norecovery"
-                             : fam == disks::Family::btrfs ? "rescue=nologreplay"
-                                                           : "";
+    const std::string opts = disks::no_replay_option(fam);
     const unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
     auto look = [&](const std::string& data, bool top_level) -> std::optional<std::string> {
       if (!sys.mount(v.path, dir, v.type, flags, data).ok()) return std::nullopt;
