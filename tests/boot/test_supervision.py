@@ -27,32 +27,30 @@ class SupervisionTest(unittest.TestCase):
             def dropbear():
                 out, rc = vm.sh("rescue status --json", timeout=60)
                 return json.loads(out[out.index("{"):])["services"]["dropbear"]
+
+            def kill_and_wait_restart(old):
+                vm.sh(f"kill -9 {old['pid']}")
+                new = old
+                for _ in range(30):
+                    new = dropbear()
+                    if new["running"] and new["pid"] != old["pid"]:
+                        break
+                    vm.sh("sleep 1")
+                self.assertTrue(new["running"], new)
+                self.assertNotEqual(new["pid"], old["pid"])
+                self.assertEqual(new["restarts"], old["restarts"] + 1, new)
+                return new
+
             before = dropbear()
             self.assertTrue(before["running"], before)
-            vm.sh(f"kill -9 {before['pid']}")
+            after = kill_and_wait_restart(before)
             vm.expect(r"service dropbear: killed by signal 9", 30, since_start=True)
-            after = before
-            for _ in range(30):
-                after = dropbear()
-                if after["running"] and after["pid"] != before["pid"]:
-                    break
-                vm.sh("sleep 1")
-            self.assertTrue(after["running"], after)
-            self.assertNotEqual(after["pid"], before["pid"])
-            self.assertEqual(after["restarts"], before["restarts"] + 1, after)
             self.assertIsNotNone(after["last_exit"], after)
             # The signals PID 1 ignores (SIGHUP, SIGQUIT, SIGPIPE, SIGWINCH) start no shutdown
             # and leave its loop at work: the next restart is counted too.
             vm.sh("kill -HUP 1; kill -QUIT 1; kill -PIPE 1; kill -WINCH 1; sleep 1")
             self.assertNotRegex(vm.tail(4000), r"lifeboat: shutdown:")
-            vm.sh(f"kill -9 {after['pid']}")
-            again = after
-            for _ in range(30):
-                again = dropbear()
-                if again["running"] and again["pid"] != after["pid"]:
-                    break
-                vm.sh("sleep 1")
-            self.assertEqual(again["restarts"], after["restarts"] + 1, again)
+            kill_and_wait_restart(after)
             # An orphan is re-parented to PID 1, exits, and is reaped.
             out, rc = vm.sh("sh -c 'sleep 1 & exit 0'; sleep 3; "
                             "grep -l '^State:.*Z' /proc/[0-9]*/status 2>/dev/null | wc -l")
