@@ -339,5 +339,52 @@ def overlay_initrd(dest: str, files: dict[str, tuple[str | bytes, int]], base: s
     return dest
 
 
+def _newc_end(data: bytes, pos: int) -> int:
+    """The offset just past the TRAILER!!! entry of the newc cpio archive at `pos`."""
+    while True:
+        if data[pos:pos + 6] != b"070701":
+            raise ValueError(f"initramfs: no cpio header at offset {pos}")
+        namesize, filesize = int(data[pos + 94:pos + 102], 16), int(data[pos + 54:pos + 62], 16)
+        name = data[pos + 110:pos + 110 + namesize - 1]
+        pos += (110 + namesize + 3) & ~3
+        pos += (filesize + 3) & ~3
+        if name == b"TRAILER!!!":
+            return pos
+
+
+def initramfs_archives(data: bytes) -> list[bytes]:
+    """The uncompressed cpio archives of an initramfs, in the kernel's order: plain newc
+    archives and zstd or lz4 compressed ones, concatenated (zero padding between them)."""
+    out, pos = [], 0
+    while pos < len(data):
+        if data[pos] == 0:
+            pos += 1
+        elif data[pos:pos + 6] == b"070701":
+            end = _newc_end(data, pos)
+            out.append(data[pos:end])
+            pos = end
+        else:  # a compressed archive runs to the end (images and overlays put them last)
+            tool = {b"\x28\xb5\x2f\xfd": "zstd", b"\x02\x21\x4c\x18": "lz4"}.get(data[pos:pos + 4])
+            if tool is None:
+                raise ValueError(f"initramfs: unknown data at offset {pos}")
+            out.append(subprocess.run([tool, "-dc"], input=data[pos:], capture_output=True, check=True).stdout)
+            break
+    return out
+
+
+def unpack_initramfs(img: str, dest: str, tools: bool = True) -> None:
+    """Unpacks an initramfs into `dest` as the kernel would; with `tools`, also the tools
+    squashfs into the directory PID 1 mounts it on (usr/lib/lifeboat/tools)."""
+    with open(img, "rb") as fh:
+        data = fh.read()
+    for archive in initramfs_archives(data):
+        subprocess.run(["cpio", "-idm", "--quiet", "--no-absolute-filenames"], cwd=dest, input=archive,
+                       capture_output=True, check=True)
+    sq = os.path.join(dest, "usr/lib/lifeboat/tools.sqfs")
+    if tools and os.path.exists(sq):
+        subprocess.run(["unsquashfs", "-f", "-no-xattrs", "-q", "-d", os.path.join(dest, "usr/lib/lifeboat/tools"), sq],
+                       capture_output=True, check=True)
+
+
 def quote(s: str) -> str:
     return shlex.quote(s)

@@ -21,6 +21,7 @@
 #include "boot/modules.h"
 #include "boot/mounts.h"
 #include "boot/system_setup.h"
+#include "boot/tools.h"
 #include "cli/rescue.h"
 #include "cli/summary.h"
 #include "common/text.h"
@@ -104,6 +105,12 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   steps.run_step("hostname", [&](StepContext& s) { s.note(set_hostname(sys, opts.hostname)); });
   steps.run_step("rng", [&](StepContext& s) { s.note(seed_rng(sys)); });
   steps.run_step("loopback", [&](StepContext& s) { s.note(loopback_up(sys)); });
+  steps.run_step("tools", [&](StepContext& s) {
+    auto t = mount_tools(sys, log);
+    if (t.absent) return s.skip(t.note);
+    if (!t.mounted) return s.fail(t.note + " (fsck, LVM, scp and the like are missing)");
+    s.note(t.note);
+  });
   steps.run_step("modules", [&](StepContext& s) {
     std::string skipped;
     auto stats = coldplug_modules(sys, log, ColdplugOptions{}, skipped);
@@ -224,6 +231,9 @@ int main(int argc, char** argv) {
   sys::RealSys sys;
   if (sys.getpid() == 1) pid1_main(sys);  // never returns
   try {
+    // The kernel's module helper (boot/modules.h): `/usr/lib/lifeboat/modprobe -q -- NAME`.
+    if (argc > 0 && std::string_view(argv[0]) == kModprobeHelper)
+      return kernel_modprobe(sys, std::vector<std::string>(argv + 1, argv + argc));
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     // Internal: the disk work PID 1 starts after `ready` (disks/worker.h).
     if (args.size() == 1 && args[0] == "__disks") return disks::run_disks_worker(sys);

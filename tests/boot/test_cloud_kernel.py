@@ -1,4 +1,6 @@
-"""Our initramfs on Debian's stock cloud kernel (virtio as modules): coldplug finds the disks."""
+"""Our initramfs on Debian's stock cloud kernel (virtio, loop, squashfs, xfs as modules):
+the tools squashfs is mounted (loop and squashfs loaded first), coldplug finds the disks, and a
+filesystem module loads when a mount needs it (the kernel's module helper)."""
 import os
 import subprocess
 import tempfile
@@ -21,14 +23,28 @@ class CloudKernelTest(unittest.TestCase):
                         "--out", out], check=True, env=dict(os.environ, LIFEBOAT_SKIP_DEPS="1"))
         with tempfile.TemporaryDirectory() as tmp:
             disk = ext4_image(os.path.join(tmp, "d.img"))
+            xfs = os.path.join(tmp, "x.img")
+            with open(xfs, "wb") as fh:
+                fh.truncate(300 << 20)
+            subprocess.run(["mkfs.xfs", "-q", "-L", "xdata", xfs], check=True)
             with VM(kernel=os.path.join(out, "vmlinuz"), initrd=os.path.join(out, "initramfs.img"),
-                    disks=[disk], name="cloudkernel") as vm:
+                    disks=[disk, xfs], name="cloudkernel") as vm:
                 t = vm.wait_ready(180)
                 vm.wait_disks(600)  # disk work runs after `ready`
                 print(f"stock cloud kernel: ready after {t:.1f} s")
-                out_, rc = vm.sh("uname -r; ls /sys/block; grep -c virtio /proc/modules")
+                out_, rc = vm.sh("uname -r; ls /sys/block; grep -c virtio /proc/modules; "
+                                 "grep ' /usr/lib/lifeboat/tools ' /proc/mounts; "
+                                 "mount -o ro /dev/vdb /mnt && grep -w xfs /proc/modules | cut -d' ' -f1; umount /mnt")
+                print(out_)
                 self.assertIn("cloud-amd64", out_)
                 self.assertIn("vda", out_)
+                self.assertIn("squashfs", out_)
+                # Nothing preloads xfs (lifeboat.modules is empty): the kernel asked the helper
+                # for fs-xfs when a mount needed it (the guest root search's or this one).
+                self.assertRegex(out_, r"(?m)^xfs\r?$")
+                st, rc = vm.sh("rescue status")
+                self.assertRegex(st, r"vda ext4 .*clean")
+                self.assertRegex(st, r"vdb xfs .*clean")
 
 
 if __name__ == "__main__":

@@ -1,17 +1,30 @@
-"""The image boots to `lifeboat: ready` with 64 MiB of guest RAM."""
+"""A 48 MiB VM: SSH login with a key, a guest disk checked, the tools (squashfs) mounted."""
+import json
+import os
+import tempfile
 import unittest
 
+from fixtures.disks import ext4_image
+from fixtures.metadata import ssh_keypair, url_encode
 from lifeboat_vm import VM
 
 
 class SmallRamTest(unittest.TestCase):
-    def test_64mib(self):
-        with VM(mem=64, name="ram64") as vm:
-            vm.wait_ready(120)
-            vm.wait_disks(600)  # disk work runs after `ready`
-            out, rc = vm.sh("grep MemTotal /proc/meminfo")
-            self.assertEqual(rc, 0)
-            print(out)
+    def test_48mib(self):
+        with tempfile.TemporaryDirectory(prefix="lifeboat-ram-") as tmp:
+            key, pub = ssh_keypair(tmp)
+            disk = ext4_image(os.path.join(tmp, "d.img"), 64, {"/etc/hostname": "small\n"})
+            with VM(mem=48, disks=[disk], append=f"lifeboat.ssh_key={url_encode(pub)}", name="ram48") as vm:
+                vm.wait_ready(120)
+                vm.wait_ssh(key=key, timeout=120)
+                vm.wait_disks(600)  # disk work runs after `ready`
+                out = vm.ssh("grep MemTotal /proc/meminfo; grep ' /usr/lib/lifeboat/tools ' /proc/mounts",
+                             key=key).stdout
+                print(out)
+                self.assertIn("squashfs", out)
+                st = json.loads(vm.ssh("rescue status --json", key=key).stdout)
+                states = [v.get("fsck", {}).get("state") for v in st["disks"]["volumes"]]
+                self.assertEqual(states, ["clean"], st["disks"])
 
 
 if __name__ == "__main__":

@@ -55,6 +55,7 @@ class FakeSys : public sys::Sys {
   std::deque<sys::WaitStatus> zombies;
   std::vector<std::pair<pid_t, int>> kills;
   std::function<void(pid_t, int)> on_kill;  // scripted reaction to kill()
+  std::function<void(pid_t, const sys::SpawnSpec&)> on_spawn;  // e.g. the child exits at once
   std::deque<sys::Event> events;
   // Each wait_event() call first runs the next scripted action, if any (e.g. a child exits).
   std::deque<std::function<void()>> script;
@@ -103,6 +104,7 @@ class FakeSys : public sys::Sys {
     pid_t p = next_pid++;
     spawn_index[p] = spawns.size() - 1;
     live.insert(p);
+    if (on_spawn) on_spawn(p, spec);
     return Result<pid_t>::success(p);
   }
 

@@ -77,6 +77,9 @@ TEST_CASE("stack: what needs bringing up, read-only unless a repair was asked fo
   CHECK(n.lvm);
   CHECK(n.luks == Argv{"/dev/vdc"});
   CHECK_FALSE(stack_needs({vols[3]}).md);
+  CHECK(stack_modules(n) == Argv{"md_mod", "dm_mod"});
+  CHECK(stack_modules(stack_needs({vols[2]})) == Argv{"dm_mod"});
+  CHECK(stack_modules(stack_needs({vols[3]})).empty());
 
   DisksOptions o;
   CHECK_FALSE(stacks_rw(o));

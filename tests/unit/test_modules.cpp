@@ -128,3 +128,73 @@ TEST_CASE("modules: no module tree -> skipped with a reason") {
   CHECK(st.loaded == 0);
   CHECK(skipped == "no /lib/modules/6.1.0-test/modules.dep");
 }
+
+TEST_CASE("modules: the kernel's requests resolve to a module or through aliases") {
+  auto db = parse_modules_dep(kDep);
+  auto rules = parse_modules_alias(kAlias);
+  CHECK(resolve_module_request(db, rules, "virtio-net") == std::vector<std::string>{"virtio_net"});
+  CHECK(resolve_module_request(db, rules, "fs-xfs") == std::vector<std::string>{"xfs"});
+  CHECK(resolve_module_request(db, rules, "fs-nosuchfs").empty());
+}
+
+TEST_CASE("modules: the helper loads what the kernel asks for, with its dependencies") {
+  test::FakeSys sys;
+  const std::string dir = "/lib/modules/6.1.0-test";
+  sys.add_file(dir + "/modules.dep",
+               "kernel/drivers/md/dm-mod.ko:\nkernel/drivers/md/dm-crypt.ko: kernel/drivers/md/dm-mod.ko\n");
+  sys.add_file(dir + "/modules.alias", "alias dm-crypt dm_crypt\nalias fs-xfs xfs\n");
+  sys.add_file(dir + "/kernel/drivers/md/dm-mod.ko", "");
+  sys.add_file(dir + "/kernel/drivers/md/dm-crypt.ko", "");
+  CHECK(kernel_modprobe(sys, {"-q", "--", "dm-crypt"}) == 0);
+  CHECK(sys.loaded_modules == std::vector<std::string>{dir + "/kernel/drivers/md/dm-mod.ko",
+                                                       dir + "/kernel/drivers/md/dm-crypt.ko"});
+  CHECK(kernel_modprobe(sys, {"-q", "--", "fs-xfs"}) == 1);  // aliased, but not in this image
+  CHECK(kernel_modprobe(sys, {"-q", "--", "net-pf-99"}) == 1);
+}
+
+TEST_CASE("modules: coldplug registers the helper when the image has it") {
+  test::FakeSys sys;
+  sys.add_file("/lib/modules/6.1.0-test/modules.dep", "");
+  sys.add_file(kModprobeHelper, "");
+  Log log(sys);
+  std::string skipped;
+  (void)coldplug_modules(sys, log, ColdplugOptions{}, skipped);
+  CHECK(sys.files["/proc/sys/kernel/modprobe"] == std::string(kModprobeHelper) + "\n");
+}
+
+TEST_CASE("modules: with the helper, each pass loads its modules side by side in helper children") {
+  test::FakeSys sys;
+  const std::string dir = "/lib/modules/6.1.0-test";
+  sys.add_file(dir + "/modules.dep", kDep);
+  sys.add_file(dir + "/modules.alias", kAlias);
+  sys.add_file(kModprobeHelper, "");
+  sys.add_file("/proc/modules", "");
+  sys.add_file("/sys/devices/pci0000:00/0000:00:03.0/modalias",
+               "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\n");
+  sys.add_file("/sys/devices/pci0000:00/0000:00:04.0/modalias", "acpi:PNP0A03:\n");
+  // A helper child "loads" its module: it shows up in /proc/modules, and virtio_pci makes
+  // the virtio device appear, as the kernel would.
+  std::vector<std::string> asked;
+  sys.on_spawn = [&](pid_t p, const sys::SpawnSpec& spec) {
+    REQUIRE(spec.argv.size() == 4);
+    CHECK(spec.argv[0] == kModprobeHelper);
+    asked.push_back(spec.argv[3]);
+    if (spec.argv[3] != "some_bridge") sys.files["/proc/modules"] += spec.argv[3] + " 16384 0 - Live 0x0\n";
+    if (spec.argv[3] == "virtio_pci")
+      sys.add_file("/sys/devices/pci0000:00/0000:00:03.0/virtio0/modalias", "virtio:d00000001v00001AF4\n");
+    sys.exit_child(p, spec.argv[3] == "some_bridge" ? 1 : 0);
+  };
+  Log log(sys);
+  std::string skipped;
+  auto st = coldplug_modules(sys, log, ColdplugOptions{}, skipped);
+  CHECK(asked == std::vector<std::string>{"some_bridge", "virtio_pci", "virtio_net"});
+  CHECK(st.loaded == 2);
+  CHECK(st.failed == 1);  // some_bridge's helper exited 1
+  CHECK(st.passes == 3);
+  CHECK(sys.loaded_modules.empty());  // PID 1 itself loaded nothing
+}
+
+TEST_CASE("modules: /proc/modules names") {
+  CHECK(parse_proc_modules("virtio_net 65536 0 - Live 0x0\nxfs 1 0 - Live 0x0\n\n") ==
+        std::set<std::string>{"virtio_net", "xfs"});
+}

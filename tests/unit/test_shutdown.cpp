@@ -20,10 +20,11 @@ const char* kMountinfo =
     "30 1 253:1 / /mnt/root rw,relatime - ext4 /dev/vda1 rw\n"
     "31 30 253:2 / /mnt/root/boot rw,relatime - vfat /dev/vda2 rw\n"
     "32 1 253:3 / /mnt/my\\040disk rw - xfs /dev/vdb rw\n"
-    "33 30 0:19 / /mnt/root/proc rw - proc proc rw\n";
+    "33 30 0:19 / /mnt/root/proc rw - proc proc rw\n"
+    "34 1 7:0 / /usr/lib/lifeboat/tools ro,nosuid,nodev - squashfs /dev/loop0 ro\n";
 }  // namespace
 
-TEST_CASE("shutdown: unmount plan is reverse mount order, API filesystems kept") {
+TEST_CASE("shutdown: unmount plan is reverse mount order, API filesystems and the tools kept") {
   auto plan = plan_unmounts(kMountinfo);
   CHECK(plan == std::vector<std::string>{"/mnt/root/proc", "/mnt/my disk", "/mnt/root/boot",
                                          "/mnt/root", "/tmp"});

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <fnmatch.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -96,6 +97,15 @@ std::vector<std::string> parse_module_list(const std::string& text) {
   return out;
 }
 
+std::set<std::string> parse_proc_modules(const std::string& text) {
+  std::set<std::string> out;
+  for (auto line : split_lines(text)) {
+    auto f = split_ws(line);
+    if (!f.empty()) out.insert(std::string(f[0]));
+  }
+  return out;
+}
+
 std::string ColdplugStats::summary() const {
   return strformat("%d loaded, %d failed, %d skipped, %d pass%s", loaded, failed, skipped, passes,
                    passes == 1 ? "" : "es");
@@ -181,7 +191,101 @@ class Loader {
   std::set<std::string> attempted_;
 };
 
+// Loads `wanted` through helper children, side by side; returns how many modules appeared
+// in /proc/modules.
+int load_in_children(sys::Sys& sys, Log& log, const ColdplugOptions& opt, const std::vector<std::string>& wanted,
+                     std::int64_t deadline, ColdplugStats& st) {
+  auto before = sys.read_file("/proc/modules", 1 << 20);
+  const auto had = before.ok() ? parse_proc_modules(before.value) : std::set<std::string>{};
+  std::vector<pid_t> running;
+  std::size_t next = 0;
+  while ((next < wanted.size() || !running.empty()) && sys.monotonic_ms() < deadline) {
+    while (next < wanted.size() && static_cast<int>(running.size()) < std::max(1, opt.parallel)) {
+      sys::SpawnSpec spec;
+      spec.argv = {opt.helper, "-q", "--", wanted[next]};
+      spec.env = sys::base_environment();
+      auto pid = sys.spawn(spec);
+      if (pid.ok()) {
+        running.push_back(pid.value);
+      } else {
+        ++st.failed;
+        log.info("modules: %s: spawn %s: %s", wanted[next].c_str(), opt.helper.c_str(), sys::error_text(pid.err));
+      }
+      ++next;
+    }
+    for (auto it = running.begin(); it != running.end();) {
+      auto w = sys.waitpid(*it, WNOHANG);
+      if (w.ok() && w.value.pid == 0) {
+        ++it;
+        continue;
+      }
+      if (!w.ok() || !WIFEXITED(w.value.status) || WEXITSTATUS(w.value.status) != 0) ++st.failed;
+      it = running.erase(it);
+    }
+    if (!running.empty()) sys.sleep_ms(2);
+  }
+  if (!running.empty()) log.info("modules: %zu still loading after the time budget", running.size());
+  auto after = sys.read_file("/proc/modules", 1 << 20);
+  int n = 0;
+  if (after.ok())
+    for (const auto& m : parse_proc_modules(after.value))
+      if (!had.count(m)) ++n;
+  st.loaded += n;
+  return n;
+}
+
 }  // namespace
+
+std::vector<std::string> resolve_module_request(const ModuleDb& db, const std::vector<AliasRule>& rules,
+                                                const std::string& request) {
+  const std::string name = module_name(request);
+  if (db.count(name)) return {name};
+  return match_modalias(rules, request);
+}
+
+int kernel_modprobe(sys::Sys& sys, const std::vector<std::string>& args, const std::string& modules_root) {
+  auto release = sys.kernel_release();
+  if (!release.ok()) return 1;
+  const std::string dir = modules_root + "/" + release.value;
+  auto dep_text = sys.read_file(dir + "/modules.dep", 16 << 20);
+  if (!dep_text.ok()) return 1;
+  const ModuleDb db = parse_modules_dep(dep_text.value);
+  auto alias_text = sys.read_file(dir + "/modules.alias", 16 << 20);
+  const auto rules = alias_text.ok() ? parse_modules_alias(alias_text.value) : std::vector<AliasRule>{};
+  Log log(sys);  // no console: the kernel's helper has nowhere to write
+  ColdplugStats st;
+  Loader loader(sys, log, dir, db, st);
+  bool all = true;
+  for (const auto& a : args) {
+    if (a.empty() || a[0] == '-') continue;  // -q, --
+    auto mods = resolve_module_request(db, rules, a);
+    if (mods.empty()) {
+      all = false;
+      continue;
+    }
+    loader.load(mods);
+  }
+  return all && st.failed == 0 && st.skipped == 0 ? 0 : 1;
+}
+
+int load_named_modules(sys::Sys& sys, Log& log, const std::vector<std::string>& names,
+                       const std::string& modules_root, std::string& problem) {
+  auto release = sys.kernel_release();
+  if (!release.ok()) {
+    problem = strformat("uname: %s", sys::error_text(release.err));
+    return 0;
+  }
+  const std::string dir = modules_root + "/" + release.value;
+  auto dep_text = sys.read_file(dir + "/modules.dep", 16 << 20);
+  if (!dep_text.ok()) {
+    problem = strformat("no %s/modules.dep", dir.c_str());
+    return 0;
+  }
+  const ModuleDb db = parse_modules_dep(dep_text.value);
+  ColdplugStats st;
+  Loader loader(sys, log, dir, db, st);
+  return loader.load(names);
+}
 
 ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& opt,
                                std::string& skipped_reason) {
@@ -199,12 +303,18 @@ ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& o
   }
   const ModuleDb db = parse_modules_dep(dep_text.value);
   Loader loader(sys, log, dir, db, st);
+  if (sys.exists(kModprobeHelper)) {
+    auto w = sys.write_file("/proc/sys/kernel/modprobe", std::string(kModprobeHelper) + "\n");
+    if (!w.ok()) log.info("modules: /proc/sys/kernel/modprobe: %s", sys::error_text(w.err));
+  }
 
   auto alias_text = sys.read_file(dir + "/modules.alias", 16 << 20);
   if (alias_text.ok()) {
     const auto rules = parse_modules_alias(alias_text.value);
     const std::int64_t deadline = sys.monotonic_ms() + opt.budget_ms;
-    std::set<std::string> seen;  // modaliases already handled
+    std::set<std::string> seen;   // modaliases already handled
+    std::set<std::string> tried;  // modules already asked for
+    const bool parallel = opt.parallel > 1 && !opt.helper.empty() && sys.exists(opt.helper);
     for (int pass = 0; pass < opt.max_passes; ++pass) {
       ++st.passes;
       std::set<std::string> aliases;
@@ -212,9 +322,11 @@ ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& o
       std::vector<std::string> wanted;
       for (const auto& a : aliases) {
         if (!seen.insert(a).second) continue;
-        for (auto& m : match_modalias(rules, a)) wanted.push_back(std::move(m));
+        for (auto& m : match_modalias(rules, a))
+          if (std::find(wanted.begin(), wanted.end(), m) == wanted.end() && !tried.count(m)) wanted.push_back(std::move(m));
       }
-      const int newly = loader.load(wanted);
+      for (const auto& m : wanted) tried.insert(m);
+      const int newly = parallel ? load_in_children(sys, log, opt, wanted, deadline, st) : loader.load(wanted);
       if (newly == 0 || sys.monotonic_ms() >= deadline) break;
       sys.sleep_ms(50);  // let the drivers just loaded register their child devices
     }

@@ -52,6 +52,13 @@ LoadPlan plan_module_load(const ModuleDb& db, const std::vector<std::string>& wa
 // One name per line in lifeboat.modules; '#' comments and blanks ignored.
 std::vector<std::string> parse_module_list(const std::string& text);
 
+// The kernel's module helper (written to /proc/sys/kernel/modprobe when the running kernel
+// has a module tree): the kernel runs `HELPER -q -- NAME` when it needs a module it does not
+// have, NAME a module or an alias: fs-xfs (a mount), net-pf-17 (a socket), md-raid1,
+// dm-crypt, crypto-xts(aes), block-major-9-0. So filesystems, RAID personalities, device
+// mapper targets and ciphers load when used instead of at boot. A link to /init.
+inline constexpr const char* kModprobeHelper = "/usr/lib/lifeboat/modprobe";
+
 struct ColdplugStats {
   int loaded = 0;
   int failed = 0;
@@ -69,11 +76,37 @@ struct ColdplugOptions {
   // can take seconds, and stopping early leaves the disks without a driver.
   int max_passes = 6;
   std::int64_t budget_ms = 15000;
+  // With the helper in the image, each pass loads its modules side by side: one helper
+  // child per wanted module (with its dependencies; a module two children need is loaded
+  // once, the kernel makes the other wait), at most `parallel` at a time. A probe that
+  // waits on hardware (an IDE bus without disks) then overlaps the others, and a VM with
+  // several vCPUs loads on all of them. PID 1 polls; a child still loading at the budget's
+  // end is left to the reaper.
+  int parallel = 8;
+  std::string helper = kModprobeHelper;
 };
+
+// The names /proc/modules lists (the first field of each line).
+std::set<std::string> parse_proc_modules(const std::string& text);
 
 // Returns the counts; when this kernel has no module tree it loads nothing and sets
 // skipped_reason.
 ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& opt,
                                std::string& skipped_reason);
+
+
+// The modules a request names: the module itself, else every module an alias rule gives.
+std::vector<std::string> resolve_module_request(const ModuleDb& db, const std::vector<AliasRule>& rules,
+                                                const std::string& request);
+
+// The helper's main: loads what each non-option argument names. 0 when all of it is loaded
+// (or was already), 1 otherwise; quiet (the kernel shows nobody its output).
+int kernel_modprobe(sys::Sys& sys, const std::vector<std::string>& args, const std::string& modules_root = "/lib/modules");
+
+// Loads the named modules and their dependencies (modules.dep of the running kernel).
+// Returns how many were loaded; names built in or already loaded count as fine. On a kernel
+// without a module tree it loads nothing and says so in `problem`.
+int load_named_modules(sys::Sys& sys, Log& log, const std::vector<std::string>& names,
+                       const std::string& modules_root, std::string& problem);
 
 }  // namespace lifeboat

@@ -132,6 +132,13 @@ StackNeeds stack_needs(const std::vector<Volume>& volumes) {
   return n;
 }
 
+std::vector<std::string> stack_modules(const StackNeeds& needs) {
+  std::vector<std::string> out;
+  if (needs.md) out.push_back("md_mod");
+  if (needs.lvm || !needs.luks.empty()) out.push_back("dm_mod");
+  return out;
+}
+
 bool stacks_rw(const DisksOptions& options) {
   if (options.mode == FsckMode::repair) return true;
   return std::any_of(options.overrides.begin(), options.overrides.end(),

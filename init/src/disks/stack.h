@@ -37,6 +37,10 @@ struct StackNeeds {
   std::vector<std::string> luks;  // crypto_LUKS volume paths (locked)
 };
 StackNeeds stack_needs(const std::vector<Volume>& volumes);
+// The kernel modules a stack needs before its tools run, on kernels that build them as
+// modules (md_mod; dm_mod, whose control node LVM and cryptsetup open). RAID personalities,
+// device-mapper targets and ciphers the kernel asks for itself (boot/modules.h).
+std::vector<std::string> stack_modules(const StackNeeds& needs);
 
 // Whether stacks come up read-write: a repair was asked for, globally or for any device.
 bool stacks_rw(const DisksOptions& options);

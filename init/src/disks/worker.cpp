@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 
 #include "boot/cmdline.h"
+#include "boot/modules.h"
+#include "boot/tools.h"
 #include "common/text.h"
 #include "config/boot_options.h"
 #include "disks/parallel.h"
@@ -31,14 +33,18 @@ std::string disk_work_json(const std::string& state, std::size_t done, std::size
 std::string scan_dir() { return run_dir() + "/scan"; }
 
 // The /sys/block entries worth a probe child (empty devices, such as idle loop and ram
-// devices, need none), leaving out `seen`.
+// devices, need none; the loop device of the rescue tools is not the guest's), leaving out
+// `seen`.
 std::vector<std::string> probe_candidates(sys::Sys& sys, DisksContext& ctx, const std::vector<std::string>& seen,
                                           std::string& problem) {
   std::vector<std::string> names;
   for (const auto& n : block_names(sys, ctx.sys_block, problem)) {
     if (std::find(seen.begin(), seen.end(), n) != seen.end()) continue;
     auto size = sys.read_file(ctx.sys_block + "/" + n + "/size", 64);
-    if (!size.ok() || std::string(trim(size.value)) != "0") names.push_back(n);
+    if (size.ok() && std::string(trim(size.value)) == "0") continue;
+    auto backing = sys.read_file(ctx.sys_block + "/" + n + "/loop/backing_file", 4096);
+    if (backing.ok() && is_tools_backing_file(backing.value)) continue;  // the rescue system's own
+    names.push_back(n);
   }
   return names;
 }
@@ -110,6 +116,10 @@ Scan scan_in_children(sys::Sys& sys, Supervisor& sup, Log& log, DisksContext& ct
     seen.insert(seen.end(), fresh.begin(), fresh.end());
     append_scan(scan, probe_in_children(sys, log, ctx, fresh));
   };
+  if (auto mods = stack_modules(stack_needs(scan.volumes)); !mods.empty()) {
+    std::string why;  // a kernel without modules (ours) has them built in: nothing to say
+    load_named_modules(sys, log, mods, "/lib/modules", why);
+  }
   if (stack_needs(scan.volumes).md && sup.pending_shutdown() == ShutdownKind::none)
     stage("md RAID", [&] { return bring_up_md(sys, runner, rw); });
   if (stack_needs(scan.volumes).lvm && sup.pending_shutdown() == ShutdownKind::none)

@@ -8,11 +8,13 @@
 #include <csignal>
 
 #include "boot/mounts.h"
+#include "boot/tools.h"
 
 namespace lifeboat {
 
 std::vector<std::string> plan_unmounts(const std::string& mountinfo) {
-  static const char* const keep[] = {"/", "/proc", "/sys", "/dev", "/dev/pts", "/run"};
+  // The tools stay: LVM, cryptsetup and mdadm take the stacks down after the unmounts.
+  static const char* const keep[] = {"/", "/proc", "/sys", "/dev", "/dev/pts", "/run", kToolsDir};
   std::vector<std::string> out;
   auto targets = mounted_targets(mountinfo);
   for (auto it = targets.rbegin(); it != targets.rend(); ++it) {
