@@ -117,11 +117,14 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
     if (!skipped.empty()) return s.skip(skipped);
     s.note(stats.summary());
   });
+  // Made in the background while the metadata is read and the network comes up (after the
+  // modules: a busy vCPU slows module loading on stock kernels more than it gains).
+  steps.run_step("host keys", [&](StepContext& s) { src::start_host_keys(sys, sup, s, prov); });
   steps.run_step("power button", [&](StepContext& s) { watch_power_buttons(sys, log, sup, s); });
   // Provider metadata, the network, SSH (sources/provision.h): each source is read and
   // parsed in its own step; IMDS needs the network; the final merge feeds SSH.
   steps.run_step("metadata cmdline", [&](StepContext& s) { src::source_cmdline(sys, steps, s, prov); });
-  steps.run_step("metadata drives", [&](StepContext& s) { src::read_metadata_drives(sup, s, prov); });
+  steps.run_step("metadata drives", [&](StepContext& s) { src::read_metadata_drives(sys, sup, s, prov); });
   steps.run_step("metadata config-2", [&](StepContext& s) { src::source_config_drive(sys, steps, s, prov); });
   steps.run_step("metadata nocloud", [&](StepContext& s) { src::source_nocloud(sys, steps, s, prov); });
   steps.run_step("network", [&](StepContext& s) { src::network(sys, sup, log, steps, s, prov); });

@@ -169,6 +169,7 @@ TEST_CASE("disk work: PID 1 starts the worker, follows its notifications, says w
   REQUIRE(sys.spawns.size() == 1);
   const auto& spec = sys.spawns[0];
   CHECK(spec.argv == std::vector<std::string>{"/init", "__disks"});
+  CHECK(spec.nice == disks::kDiskWorkNice);  // behind the admin's shells and SSH
   CHECK(spec.stderr_fd == 2);
   CHECK(spec.new_process_group);
   CHECK(published == 1);
@@ -403,7 +404,7 @@ TEST_CASE("metadata drives: read by a child; its JSON carries filesystems and fi
       sys.output = output;
       Log log(sys);
       Supervisor sup(sys, log);
-      src::read_metadata_drives(sup, step, prov);
+      src::read_metadata_drives(sys, sup, step, prov);
     }
   };
   Run ok(json + "\n");

@@ -22,6 +22,12 @@ void add_link(test::FakeSys& sys, const std::string& name, const std::string& ma
 
 // Every one-shot exits 0 as soon as PID 1 waits; `on_child` may act first (e.g. the DHCP
 // script writing its lease).
+// The usual VM: a loopback and one ethernet link with a carrier.
+void lo_and_eth0(test::FakeSys& sys) {
+  add_link(sys, "lo", "00:00:00:00:00:00", 772, 1, "1");
+  add_link(sys, "eth0", "52:54:00:12:34:56", 1, 2, "1");
+}
+
 void auto_exit(test::FakeSys& sys, std::function<void(const sys::SpawnSpec&)> on_child = {}) {
   for (int i = 0; i < 200; ++i) {
     sys.script.push_back([&sys, on_child] {
@@ -116,10 +122,28 @@ TEST_CASE("net apply: DHCP fallback runs the clients in parallel and reads the l
   CHECK(std::count(sys.ioctls.begin(), sys.ioctls.end(), static_cast<unsigned long>(SIOCGIFFLAGS)) == 2);
 }
 
+TEST_CASE("net apply: one DHCP client runs without a shell around it") {
+  test::FakeSys sys;
+  lo_and_eth0(sys);
+  Log log(sys);
+  Supervisor sup(sys, log);
+  std::vector<std::string> argv;
+  auto_exit(sys, [&](const sys::SpawnSpec& s) {
+    if (s.argv[0] != "udhcpc") return;
+    argv = s.argv;
+    sys.add_file("/run/lifeboat/dhcp/eth0.lease", "interface='eth0'\nip='10.0.2.15'\nprefix='24'\n");
+  });
+  auto r = bring_up_network(sys, sup, meta::Config{});
+  REQUIRE(argv.size() > 2);
+  CHECK(argv[argv.size() - 3] == "eth0");  // ... -i eth0 -s SCRIPT
+  REQUIRE(r.interfaces.size() == 1);
+  CHECK(r.interfaces[0].addresses == std::vector<std::string>{"10.0.2.15/24"});
+  for (const auto& sp : sys.spawns) CHECK(sp.argv[0] != "/bin/sh");
+}
+
 TEST_CASE("net apply: a static config by MAC, with the source in the console line") {
   test::FakeSys sys;
-  add_link(sys, "lo", "00:00:00:00:00:00", 772, 1, "1");
-  add_link(sys, "eth0", "52:54:00:12:34:56", 1, 2, "1");
+  lo_and_eth0(sys);
   Log log(sys);
   Supervisor sup(sys, log);
   auto_exit(sys);

@@ -152,6 +152,47 @@ TEST_CASE("ssh setup: host keys are generated once, fingerprints from the public
   CHECK(std::count(argv.begin(), argv.end(), "-r") == 2);
 }
 
+TEST_CASE("ssh setup: host keys made ahead are collected, a failed one is made again") {
+  test::FakeSys sys;
+  sys.add_file("/etc/shadow", "root:*:::::::\n");
+  Log log(sys);
+  Supervisor sup(sys, log);
+  const std::string ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
+  auto jobs = start_host_keys(sys, sup);
+  REQUIRE(jobs.size() == 2);
+  REQUIRE(sys.spawns.size() == 2);
+  CHECK(sys.spawns[0].argv[2] == "ed25519");  // in key_types order
+  CHECK(sys.spawns[1].argv[2] == "ecdsa");
+  // Both run in the background; ed25519 succeeds (its output lands in the capture file),
+  // ecdsa fails and is made again, in the foreground, by setup_ssh.
+  sys.files["/run/lifeboat/host-key-ed25519.out"] = "Public key portion is:\n" + ed + "\n";
+  sys.add_file("/etc/dropbear/dropbear_ed25519_host_key", "key");
+  sys.exit_child(jobs.at("ed25519").pid, 0);
+  sys.exit_child(jobs.at("ecdsa").pid, 1);
+  for (int i = 0; i < 20; ++i) {
+    sys.script.push_back([&] {
+      if (sys.live.empty()) return;
+      pid_t p = *sys.live.rbegin();
+      int fd = sys.spawn_of(p).stdout_fd;
+      sys.files["pipe:" + std::to_string(fd - 1)] += "Public key portion is:\n" + ed + "\n";
+      sys.exit_child(p, 0);
+    });
+  }
+  meta::Config c;
+  auto s = setup_ssh(sys, sup, c, {}, &jobs);
+  CHECK(jobs.empty());
+  REQUIRE(s.host_keys.size() == 2);
+  CHECK(s.host_keys[0].type == "ed25519");
+  CHECK(s.host_keys[0].origin == "generated");
+  CHECK(s.host_keys[1].type == "ecdsa");
+  CHECK(s.host_keys[1].origin == "generated");
+  REQUIRE(sys.spawns.size() == 3);  // ecdsa once more
+  CHECK(sys.spawns[2].argv[2] == "ecdsa");
+  REQUIRE(s.failures.size() == 1);
+  CHECK(s.failures[0].find("ecdsa host key made ahead") == 0);
+  CHECK_FALSE(sys.exists("/run/lifeboat/host-key-ed25519.out"));
+}
+
 TEST_CASE("ssh setup: labels") {
   CHECK(key_type_label("ssh-ed25519") == "ED25519");
   CHECK(key_type_label("ecdsa-sha2-nistp384") == "ECDSA");

@@ -8,6 +8,10 @@
 #include "boot/log.h"
 #include "boot/tools.h"
 #include "fake_sys.h"
+#include "report/step_runner.h"
+#include "sources/blockdev.h"
+#include "sources/provision.h"
+#include "supervise/supervisor.h"
 
 using namespace lifeboat;
 
@@ -69,4 +73,29 @@ TEST_CASE("tools: an external kernel gets loop and squashfs loaded first; failur
   CHECK(sys.loaded_modules.size() == 2);
   CHECK_FALSE(t.mounted);  // still no /dev/loop-control in this fake
   CHECK(t.note.find("/dev/loop-control") != std::string::npos);
+}
+
+TEST_CASE("tools: the tools' loop device is no metadata drive; with nothing else, no child reads drives") {
+  test::FakeSys sys;
+  sys.add_file("/sys/class/block/loop0/size", "11336\n");
+  sys.add_file("/sys/class/block/loop0/loop/backing_file", "/usr/lib/lifeboat/tools.sqfs\n");
+  sys.add_file("/sys/class/block/loop1/size", "0\n");
+  std::string problems;
+  CHECK(src::block_candidates(sys, problems).empty());
+  CHECK(problems.empty());
+
+  Log log(sys);
+  Supervisor sup(sys, log);
+  src::Provision prov;
+  StepContext step;
+  src::read_metadata_drives(sys, sup, step, prov);
+  CHECK(sys.spawns.empty());
+  CHECK(step.detail() == "0 filesystems (no block device)");
+  REQUIRE(prov.drives);
+  CHECK(prov.drives->filesystems.empty());
+
+  sys.add_file("/sys/class/block/vda/size", "2048\n");
+  sys.add_file("/sys/class/block/loop2/size", "2048\n");
+  sys.add_file("/sys/class/block/loop2/loop/backing_file", "/mnt/guest.img\n");  // the admin's
+  CHECK(src::block_candidates(sys, problems) == std::vector<std::string>{"loop2", "vda"});
 }

@@ -254,6 +254,10 @@ void DiskWork::start(const std::string& exe, int console_fd) noexcept {
   }
   spec.cwd = "/";
   spec.new_process_group = true;  // a shutdown's kill(-1) reaches it; nothing else does
+  // Behind the admin: the disk work (probes, stacks, checks; its children inherit this)
+  // takes the CPU the shells and SSH leave, so a login or a repair session stays quick
+  // while a long check runs. An idle VM gives it everything all the same.
+  spec.nice = kDiskWorkNice;
   spec.stdout_fd = p.value.second;
   spec.stderr_fd = console_fd;
   auto pid = sys_.spawn(spec);

@@ -50,6 +50,9 @@ Scan collect_probes(sys::Sys& sys, const std::vector<std::string>& names, const 
 // is how many of status.errors are PID 1's own (the worker's follow them).
 void merge_disk_status(BootStatus& status, std::size_t own_errors, const BootStatus& worker);
 
+// The disk work's nice value (it and every child it starts: probes, LVM, fsck).
+inline constexpr int kDiskWorkNice = 10;
+
 // PID 1's side.
 class DiskWork {
  public:

@@ -220,7 +220,8 @@ NetResult bring_up_network(sys::Sys& sys, Supervisor& sup, const meta::Config& c
       (void)sys.unlink(o.dhcp_dir + "/" + i + ".dns");
     }
     RunSpec rs;
-    rs.argv = {o.shell, "-c", parallel_script(dhcp)};
+    // One client runs as is; several run side by side under a shell's `wait`.
+    rs.argv = dhcp.size() == 1 ? dhcp.front() : std::vector<std::string>{o.shell, "-c", parallel_script(dhcp)};
     rs.timeout_ms = o.dhcp_timeout_ms;
     rs.kill_grace_ms = 500;
     rs.capture = Capture::string;

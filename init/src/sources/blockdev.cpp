@@ -12,6 +12,7 @@
 #include <blkid/blkid.h>
 #endif
 
+#include "boot/tools.h"
 #include "common/text.h"
 
 namespace lifeboat::src {
@@ -77,25 +78,31 @@ Prober blkid_prober() {
 }
 #endif
 
-std::vector<BlockFs> scan_block_filesystems(sys::Sys& sys, const Prober& probe, std::string& problems,
-                                            const std::string& sysfs, const std::string& dev_dir) {
-  std::vector<BlockFs> out;
+std::vector<std::string> block_candidates(sys::Sys& sys, std::string& problems, const std::string& sysfs) {
+  std::vector<std::string> names;
   auto entries = sys.list_dir(sysfs);
   if (!entries.ok()) {
     add_problem(problems, sysfs + ": " + sys::error_text(entries.err));
-    return out;
+    return names;
   }
-  std::vector<std::string> names;
   for (const auto& e : entries.value) {
     if (e.name == "." || e.name == "..") continue;
+    // Empty devices (an idle loop or ram device, a CD drive without a disc) have size 0.
+    auto size = sys.read_file(sysfs + "/" + e.name + "/size", 64);
+    long long sectors = 0;
+    if (!size.ok() || !parse_int(trim(size.value), sectors) || sectors <= 0) continue;
+    auto backing = sys.read_file(sysfs + "/" + e.name + "/loop/backing_file", 4096);
+    if (backing.ok() && is_tools_backing_file(backing.value)) continue;
     names.push_back(e.name);
   }
   std::sort(names.begin(), names.end());
-  for (const auto& name : names) {
-    // Empty devices (an idle loop or ram device, a CD drive without a disc) have size 0.
-    auto size = sys.read_file(sysfs + "/" + name + "/size", 64);
-    long long sectors = 0;
-    if (!size.ok() || !parse_int(trim(size.value), sectors) || sectors <= 0) continue;
+  return names;
+}
+
+std::vector<BlockFs> scan_block_filesystems(sys::Sys& sys, const Prober& probe, std::string& problems,
+                                            const std::string& sysfs, const std::string& dev_dir) {
+  std::vector<BlockFs> out;
+  for (const auto& name : block_candidates(sys, problems, sysfs)) {
     const std::string dev = dev_dir + "/" + name;
     if (!sys.exists(dev)) {
       add_problem(problems, dev + ": no device node");

@@ -36,6 +36,11 @@ using Prober = std::function<std::optional<BlockFs>(const std::string& device)>;
 Prober blkid_prober();
 bool have_blkid() noexcept;
 
+// The names under <sysfs> worth a probe, sorted: a non-zero size, and not the loop device
+// of the rescue tools (boot/tools.h). `problems` says when <sysfs> cannot be listed.
+std::vector<std::string> block_candidates(sys::Sys& sys, std::string& problems,
+                                          const std::string& sysfs = "/sys/class/block");
+
 // Every block device under <sysfs> (/sys/class/block) with a non-zero size, probed in
 // name order. `problems` gets a short note per device that could not be examined.
 std::vector<BlockFs> scan_block_filesystems(sys::Sys& sys, const Prober& probe, std::string& problems,

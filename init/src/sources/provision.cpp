@@ -118,7 +118,12 @@ void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provisi
   step.note(note);
 }
 
-void read_metadata_drives(Supervisor& sup, StepContext& step, Provision& p, const std::string& exe) {
+void read_metadata_drives(sys::Sys& sys, Supervisor& sup, StepContext& step, Provision& p, const std::string& exe) {
+  std::string listing_problem;
+  if (block_candidates(sys, listing_problem).empty() && listing_problem.empty()) {
+    p.drives = DrivesRead{};
+    return step.note("0 filesystems (no block device)");
+  }
   RunSpec rs;
   rs.argv = {exe, "__metadata"};
   if (source_enabled(p.cmdline, meta::Source::config_drive)) rs.argv.push_back("config-2");
@@ -290,9 +295,17 @@ void finish_config(sys::Sys& sys, StepRunner& steps, StepContext& step, Provisio
   step.note(note.empty() ? "no provider configuration" : note);
 }
 
+void start_host_keys(sys::Sys& sys, Supervisor& sup, StepContext& step, Provision& p) {
+  p.host_key_jobs = ssh::start_host_keys(sys, sup);
+  if (p.host_key_jobs.empty()) return step.skip("none to make (or dropbearkey cannot start: the ssh step retries)");
+  std::string types;
+  for (const auto& [type, job] : p.host_key_jobs) types += (types.empty() ? "" : ", ") + type;
+  step.note(types + " started");
+}
+
 void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p) {
   if (!p.config_done) finish_config(sys, steps, step, p);
-  ssh::SshSetup s = ssh::setup_ssh(sys, sup, p.config);
+  ssh::SshSetup s = ssh::setup_ssh(sys, sup, p.config, {}, &p.host_key_jobs);
   steps.report_errors(s.errors);
   for (const auto& k : s.host_keys) log.line("ssh: " + ssh::host_key_line(k));
   if (!s.host_keys.empty()) {

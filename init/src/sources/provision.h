@@ -26,6 +26,7 @@
 #include "sources/blockdev.h"
 #include "sources/drives_child.h"
 #include "sources/imds_client.h"
+#include "ssh/setup.h"
 #include "supervise/supervisor.h"
 #include "sys/sys.h"
 
@@ -54,17 +55,22 @@ struct Provision {
   int dropbear_log_fd = -1;  // the write end of Dropbear's log pipe, kept open for its whole life
   int dropbear_log_read = -1;
   std::unique_ptr<BoundedLog> dropbear_log_sink;  // dropbear.log: first 1 MiB + the newest 1-2 MiB
+  ssh::HostKeyJobs host_key_jobs;  // started by start_host_keys, collected by start_ssh
 };
 
 void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 // Runs `init __metadata` (the labels of the enabled sources) with a time limit; fills
 // p.drives. Without it (unit tests) the sources probe and mount in this process.
-void read_metadata_drives(Supervisor& sup, StepContext& step, Provision& p, const std::string& exe = "/init");
+// With no block device worth a look, no child: nothing to read.
+void read_metadata_drives(sys::Sys& sys, Supervisor& sup, StepContext& step, Provision& p,
+                          const std::string& exe = "/init");
 void source_config_drive(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 void source_nocloud(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p);
 void source_imds(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 void finish_config(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
+// Starts making the missing host keys in the background (ssh/setup.h: start_host_keys).
+void start_host_keys(sys::Sys& sys, Supervisor& sup, StepContext& step, Provision& p);
 void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p);
 
 // ---- pure helpers ---------------------------------------------------------------------

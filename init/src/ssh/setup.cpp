@@ -112,7 +112,12 @@ bool convert_provider_key(sys::Sys& sys, Supervisor& sup, const meta::HostKey& k
   return true;
 }
 
-void host_keys(sys::Sys& sys, Supervisor& sup, const meta::Config& config, const SshSetupOptions& o, SshSetup& s) {
+std::string ahead_output_path(const SshSetupOptions& o, const std::string& type) {
+  return o.scratch_dir + "/host-key-" + type + ".out";
+}
+
+void host_keys(sys::Sys& sys, Supervisor& sup, const meta::Config& config, const SshSetupOptions& o, SshSetup& s,
+               HostKeyJobs* ahead) {
   auto st = sys.mkdir_p(o.key_dir, 0700);
   if (!st.ok()) s.failures.push_back(o.key_dir + ": " + sys::error_text(st.err));
   std::vector<std::string> types = o.key_types;
@@ -124,9 +129,27 @@ void host_keys(sys::Sys& sys, Supervisor& sup, const meta::Config& config, const
     k.type = type;
     k.path = dropbear_host_key_path(type, o.key_dir);
     std::string output;
+    bool made_ahead = false;
+    if (auto job = ahead ? ahead->find(type) : HostKeyJobs::iterator{}; ahead && job != ahead->end()) {
+      RunResult r = sup.finish(job->second);
+      const std::string out_path = ahead_output_path(o, type);
+      if (r.ok()) {
+        auto text = sys.read_file(out_path, 16 * 1024);
+        made_ahead = true;
+        if (text.ok()) output = std::move(text.value);
+      } else {
+        s.failures.push_back(type + " host key made ahead: " + describe_run(job->second.spec.argv, r) + "; trying again");
+        (void)sys.unlink(k.path);
+      }
+      (void)sys.unlink(out_path);
+      ahead->erase(job);
+    }
     const meta::HostKey* given = provider_key(config, type);
     if (given && convert_provider_key(sys, sup, *given, k.path, o, s)) {
       k.origin = meta::to_string(given->source);
+      output.clear();  // the public half is read from the converted key below
+    } else if (made_ahead) {
+      k.origin = "generated";
     } else if (sys.exists(k.path)) {
       k.origin = "existing";
     } else if (std::find(o.key_types.begin(), o.key_types.end(), type) != o.key_types.end()) {
@@ -218,12 +241,30 @@ void authorized_keys(sys::Sys& sys, const meta::Config& config, const SshSetupOp
 
 }  // namespace
 
-SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const SshSetupOptions& o) {
+HostKeyJobs start_host_keys(sys::Sys& sys, Supervisor& sup, const SshSetupOptions& o) {
+  HostKeyJobs jobs;
+  if (!sys.mkdir_p(o.key_dir, 0700).ok() || !sys.mkdir_p(o.scratch_dir, 0755).ok()) return jobs;
+  for (const auto& type : o.key_types) {
+    const std::string path = dropbear_host_key_path(type, o.key_dir);
+    if (sys.exists(path)) continue;
+    RunSpec rs;
+    rs.argv = dropbearkey_generate_argv(type, path, o.dropbearkey);
+    rs.timeout_ms = o.key_timeout_ms;
+    rs.capture = Capture::file;
+    rs.capture_path = ahead_output_path(o, type);
+    auto p = sup.start(rs);
+    if (p.pid > 0) jobs.emplace(type, std::move(p));
+  }
+  return jobs;
+}
+
+SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const SshSetupOptions& o,
+                   HostKeyJobs* ahead) {
   SshSetup s;
   s.port = config.port();
   root_password(sys, config, o, s);  // first: the plaintext is wiped before anything slow runs
   authorized_keys(sys, config, o, s);
-  host_keys(sys, sup, config, o, s);
+  host_keys(sys, sup, config, o, s, ahead);
   s.dropbear.binary = o.dropbear;
   s.dropbear.port = s.port;
   s.dropbear.password_login = s.password;

@@ -13,6 +13,7 @@
 //   None: shadow keeps "*" and Dropbear runs with -s -g (no password logins at all).
 // - /root/.ssh (0700) and authorized_keys (0600), one "# source: X" comment per key.
 // Never logs or writes a password, a hash or a private key anywhere but where it belongs.
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,7 +60,14 @@ struct SshSetup {
 };
 
 // Needs a mutable config: the plaintext password is wiped as soon as it is hashed.
-SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const SshSetupOptions& options = {});
+// Host keys made ahead: dropbearkey for each default type whose key is missing, started
+// now (Supervisor::start) so that the keys are made while PID 1 loads modules and reads
+// metadata; setup_ssh collects them (a provider's key of the same type still wins).
+using HostKeyJobs = std::map<std::string, Supervisor::Pending>;
+HostKeyJobs start_host_keys(sys::Sys& sys, Supervisor& sup, const SshSetupOptions& options = {});
+
+SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const SshSetupOptions& options = {},
+                   HostKeyJobs* ahead = nullptr);
 
 // The supervised Dropbear: its own session, stderr (-E) to log_fd (-1: /dev/null).
 ServiceSpec dropbear_service(const SshSetup& setup, int log_fd);

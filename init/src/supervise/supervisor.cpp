@@ -350,6 +350,22 @@ RunResult Supervisor::run(const RunSpec& spec) noexcept {
     }
   };
 
+  RunResult waited = wait_oneshot(child, spec, start, read_fd, [&](int& fd) {
+    read_fd = fd;
+    drain();
+    fd = read_fd;
+  });
+  waited.output = std::move(res.output);
+  waited.output_truncated = res.output_truncated;
+  return waited;
+}
+
+RunResult Supervisor::wait_oneshot(pid_t child, const RunSpec& spec, std::int64_t start, int read_fd,
+                                   const std::function<void(int&)>& drain_fd) noexcept {
+  RunResult res;
+  auto drain = [&]() noexcept {
+    if (read_fd >= 0) drain_fd(read_fd);
+  };
   enum class Phase { running, terminating, killed } phase = Phase::running;
   std::int64_t deadline = spec.timeout_ms > 0 ? start + spec.timeout_ms : -1;
   bool done = false;
@@ -406,6 +422,63 @@ RunResult Supervisor::run(const RunSpec& spec) noexcept {
     res.kind = RunResult::Kind::signaled;
     res.code = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   }
+  return res;
+}
+
+Supervisor::Pending Supervisor::start(const RunSpec& spec) noexcept {
+  Pending p;
+  p.started_ms = sys_.monotonic_ms();
+  if (spec.argv.empty() || spec.capture == Capture::string) {
+    p.err = EINVAL;
+    return p;
+  }
+  int out_fd = spec.capture == Capture::inherit ? 1 : -1;
+  if (spec.capture == Capture::file) {
+    auto fd = sys_.open(spec.capture_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
+    if (!fd.ok()) {
+      p.err = fd.err;
+      return p;
+    }
+    out_fd = fd.value;
+  }
+  sys::SpawnSpec ss;
+  try {
+    p.spec = spec;
+    ss.argv = spec.argv;
+    ss.env = spec.env;
+    ss.cwd = spec.cwd;
+  } catch (...) {
+    p.err = ENOMEM;
+    if (spec.capture == Capture::file) sys_.close_quietly(out_fd);
+    return p;
+  }
+  ss.new_process_group = true;
+  ss.stdin_fd = spec.stdin_fd;
+  ss.stdout_fd = out_fd;
+  ss.stderr_fd = spec.capture == Capture::inherit ? 2 : out_fd;
+  auto pid = sys_.spawn(ss);
+  if (spec.capture == Capture::file) sys_.close_quietly(out_fd);  // the child's copy
+  if (!pid.ok()) {
+    p.err = pid.err;
+    return p;
+  }
+  try {
+    oneshot_running_.insert(pid.value);
+  } catch (...) {
+  }
+  p.pid = pid.value;
+  return p;
+}
+
+RunResult Supervisor::finish(Pending& p) noexcept {
+  RunResult res;
+  if (p.pid < 0) {
+    res.code = p.err ? p.err : EINVAL;
+    return res;
+  }
+  ++run_depth_;
+  res = wait_oneshot(p.pid, p.spec, p.started_ms, -1, [](int&) {});
+  p.pid = -1;
   return res;
 }
 

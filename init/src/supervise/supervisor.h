@@ -134,6 +134,18 @@ class Supervisor {
   // Runs a one-shot child to completion (or timeout).
   RunResult run(const RunSpec& spec) noexcept;
 
+  // A one-shot started now and collected later with finish(), so that PID 1 can do other
+  // work meanwhile (host keys made while the modules load). Its exit is booked by the loop
+  // like run()'s; the timeout counts from start(). Output: Capture::null or file only.
+  struct Pending {
+    pid_t pid = -1;   // -1: the start failed (err says why)
+    int err = 0;
+    std::int64_t started_ms = 0;
+    RunSpec spec;
+  };
+  Pending start(const RunSpec& spec) noexcept;
+  RunResult finish(Pending& p) noexcept;
+
   // Adds fd to the loop's wait; `on_ready` runs (in the loop) whenever it is readable or
   // hung up. The handler may unwatch its own fd. One handler per fd.
   void watch(int fd, std::function<void()> on_ready);
@@ -168,6 +180,8 @@ class Supervisor {
   void dispatch_ready(const std::vector<int>& ready) noexcept;
   void changed() noexcept;
   void restart_line(ServiceState& s, const std::string& what, std::int64_t delay) noexcept;
+  RunResult wait_oneshot(pid_t child, const RunSpec& spec, std::int64_t start, int read_fd,
+                         const std::function<void(int&)>& drain) noexcept;
 
   sys::Sys& sys_;
   Log& log_;

@@ -16,6 +16,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/utsname.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <linux/openat2.h>
 #include <time.h>
@@ -51,6 +52,7 @@ Status from_rc(int rc) noexcept { return rc < 0 ? Status::failure(errno) : Statu
   } else if (spec.new_process_group) {
     setpgid(0, 0);
   }
+  if (spec.nice != 0) (void)setpriority(PRIO_PROCESS, 0, spec.nice);  // best effort
 
   int fds[3] = {-1, -1, -1};
   if (!spec.tty.empty()) {

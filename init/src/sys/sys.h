@@ -66,6 +66,7 @@ struct SpawnSpec {
   bool new_process_group = false; // setpgid(0, 0) (implied by new_session)
   std::string tty;                // if set: opened and dup'ed to 0/1/2
   bool controlling_tty = false;   // TIOCSCTTY on tty (needs new_session)
+  int nice = 0;                   // setpriority() before exec (best effort)
   // Used when tty is empty: fds to dup to 0/1/2; -1 means /dev/null.
   int stdin_fd = -1;
   int stdout_fd = -1;
