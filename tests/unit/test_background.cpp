@@ -170,6 +170,7 @@ TEST_CASE("disk work: PID 1 starts the worker, follows its notifications, says w
   const auto& spec = sys.spawns[0];
   CHECK(spec.argv == std::vector<std::string>{"/init", "__disks"});
   CHECK(spec.nice == disks::kDiskWorkNice);  // behind the admin's shells and SSH
+  CHECK(spec.oom_score_adj == disks::kDiskWorkOomScoreAdj);  // the OOM killer's first choice
   CHECK(spec.stderr_fd == 2);
   CHECK(spec.new_process_group);
   CHECK(published == 1);

@@ -165,3 +165,27 @@ TEST_CASE("real guest paths: directories resolved inside the guest, the last com
   for (const char* f : {"/srv", "/home/alice", "/home/bob"}) ::unlink((root + f).c_str());
   for (const char* d : {"/root/.ssh", "/root", "/home", ""}) ::rmdir((root + d).c_str());
 }
+
+TEST_CASE("real spawn: nice and oom_score_adj reach the child (and what it starts)") {
+  auto& sys = real();
+  char path[] = "/tmp/lifeboat-spawn-XXXXXX";
+  int fd = ::mkstemp(path);
+  REQUIRE(fd >= 0);
+  sys::SpawnSpec spec;
+  spec.argv = {"/bin/sh", "-c", "cat /proc/self/oom_score_adj; cut -d' ' -f19 /proc/self/stat"};
+  spec.env = sys::base_environment();
+  spec.stdout_fd = fd;
+  spec.nice = 10;
+  spec.oom_score_adj = 500;
+  auto pid = sys.spawn(spec);
+  REQUIRE(pid.ok());
+  sys::Result<sys::WaitStatus> w;
+  do {
+    w = sys.waitpid(pid.value, 0);
+  } while (!w.ok() && w.err == EINTR);
+  ::close(fd);
+  auto out = sys.read_file(path, 4096);
+  ::unlink(path);
+  REQUIRE(out.ok());
+  CHECK(out.value == "500\n10\n");
+}

@@ -258,6 +258,9 @@ void DiskWork::start(const std::string& exe, int console_fd) noexcept {
   // takes the CPU the shells and SSH leave, so a login or a repair session stays quick
   // while a long check runs. An idle VM gives it everything all the same.
   spec.nice = kDiskWorkNice;
+  // In a small VM a big check can run out of memory: the kernel's OOM killer then takes the
+  // check (reported as a failed check), not Dropbear or the admin's shell.
+  spec.oom_score_adj = kDiskWorkOomScoreAdj;
   spec.stdout_fd = p.value.second;
   spec.stderr_fd = console_fd;
   auto pid = sys_.spawn(spec);

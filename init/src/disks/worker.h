@@ -52,6 +52,8 @@ void merge_disk_status(BootStatus& status, std::size_t own_errors, const BootSta
 
 // The disk work's nice value (it and every child it starts: probes, LVM, fsck).
 inline constexpr int kDiskWorkNice = 10;
+// Its OOM score adjustment (inherited too): the OOM killer's first choice.
+inline constexpr int kDiskWorkOomScoreAdj = 500;
 
 // PID 1's side.
 class DiskWork {

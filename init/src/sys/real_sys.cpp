@@ -53,6 +53,25 @@ Status from_rc(int rc) noexcept { return rc < 0 ? Status::failure(errno) : Statu
     setpgid(0, 0);
   }
   if (spec.nice != 0) (void)setpriority(PRIO_PROCESS, 0, spec.nice);  // best effort
+  if (spec.oom_score_adj != 0) {  // best effort; no allocation here: format by hand
+    char buf[16];
+    int v = spec.oom_score_adj, n = 0;
+    unsigned u = v < 0 ? 0u - static_cast<unsigned>(v) : static_cast<unsigned>(v);
+    char digits[12];
+    int d = 0;
+    do {
+      digits[d++] = static_cast<char>('0' + u % 10);
+      u /= 10;
+    } while (u != 0 && d < 11);
+    if (v < 0) buf[n++] = '-';
+    while (d > 0) buf[n++] = digits[--d];
+    buf[n++] = '\n';
+    int fd = ::open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+      (void)!::write(fd, buf, static_cast<std::size_t>(n));
+      ::close(fd);
+    }
+  }
 
   int fds[3] = {-1, -1, -1};
   if (!spec.tty.empty()) {

@@ -67,6 +67,7 @@ struct SpawnSpec {
   std::string tty;                // if set: opened and dup'ed to 0/1/2
   bool controlling_tty = false;   // TIOCSCTTY on tty (needs new_session)
   int nice = 0;                   // setpriority() before exec (best effort)
+  int oom_score_adj = 0;          // written to /proc/self/oom_score_adj before exec when not 0
   // Used when tty is empty: fds to dup to 0/1/2; -1 means /dev/null.
   int stdin_fd = -1;
   int stdout_fd = -1;
