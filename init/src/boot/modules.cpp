@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <functional>
+#include <optional>
 
 #include "common/text.h"
 
@@ -234,6 +235,27 @@ int load_in_children(sys::Sys& sys, Log& log, const ColdplugOptions& opt, const 
   return n;
 }
 
+// The running kernel's module tree: its directory and modules.dep, or why there is none.
+struct ModuleTree {
+  std::string dir;
+  ModuleDb db;
+};
+std::optional<ModuleTree> open_module_tree(sys::Sys& sys, const std::string& modules_root, std::string& problem) {
+  auto release = sys.kernel_release();
+  if (!release.ok()) {
+    problem = strformat("uname: %s", sys::error_text(release.err));
+    return std::nullopt;
+  }
+  ModuleTree t{modules_root + "/" + release.value, {}};
+  auto dep_text = sys.read_file(t.dir + "/modules.dep", 16 << 20);
+  if (!dep_text.ok()) {
+    problem = strformat("no %s/modules.dep", t.dir.c_str());
+    return std::nullopt;
+  }
+  t.db = parse_modules_dep(dep_text.value);
+  return t;
+}
+
 }  // namespace
 
 std::vector<std::string> resolve_module_request(const ModuleDb& db, const std::vector<AliasRule>& rules,
@@ -244,12 +266,11 @@ std::vector<std::string> resolve_module_request(const ModuleDb& db, const std::v
 }
 
 int kernel_modprobe(sys::Sys& sys, const std::vector<std::string>& args, const std::string& modules_root) {
-  auto release = sys.kernel_release();
-  if (!release.ok()) return 1;
-  const std::string dir = modules_root + "/" + release.value;
-  auto dep_text = sys.read_file(dir + "/modules.dep", 16 << 20);
-  if (!dep_text.ok()) return 1;
-  const ModuleDb db = parse_modules_dep(dep_text.value);
+  std::string problem;
+  auto tree = open_module_tree(sys, modules_root, problem);
+  if (!tree) return 1;
+  const std::string& dir = tree->dir;
+  const ModuleDb& db = tree->db;
   auto alias_text = sys.read_file(dir + "/modules.alias", 16 << 20);
   const auto rules = alias_text.ok() ? parse_modules_alias(alias_text.value) : std::vector<AliasRule>{};
   Log log(sys);  // no console: the kernel's helper has nowhere to write
@@ -270,38 +291,20 @@ int kernel_modprobe(sys::Sys& sys, const std::vector<std::string>& args, const s
 
 int load_named_modules(sys::Sys& sys, Log& log, const std::vector<std::string>& names,
                        const std::string& modules_root, std::string& problem) {
-  auto release = sys.kernel_release();
-  if (!release.ok()) {
-    problem = strformat("uname: %s", sys::error_text(release.err));
-    return 0;
-  }
-  const std::string dir = modules_root + "/" + release.value;
-  auto dep_text = sys.read_file(dir + "/modules.dep", 16 << 20);
-  if (!dep_text.ok()) {
-    problem = strformat("no %s/modules.dep", dir.c_str());
-    return 0;
-  }
-  const ModuleDb db = parse_modules_dep(dep_text.value);
+  auto tree = open_module_tree(sys, modules_root, problem);
+  if (!tree) return 0;
   ColdplugStats st;
-  Loader loader(sys, log, dir, db, st);
+  Loader loader(sys, log, tree->dir, tree->db, st);
   return loader.load(names);
 }
 
 ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& opt,
                                std::string& skipped_reason) {
   ColdplugStats st;
-  auto release = sys.kernel_release();
-  if (!release.ok()) {
-    skipped_reason = strformat("uname: %s", sys::error_text(release.err));
-    return st;
-  }
-  const std::string dir = opt.modules_root + "/" + release.value;
-  auto dep_text = sys.read_file(dir + "/modules.dep", 16 << 20);
-  if (!dep_text.ok()) {
-    skipped_reason = strformat("no %s/modules.dep", dir.c_str());
-    return st;
-  }
-  const ModuleDb db = parse_modules_dep(dep_text.value);
+  auto tree = open_module_tree(sys, opt.modules_root, skipped_reason);
+  if (!tree) return st;
+  const std::string& dir = tree->dir;
+  const ModuleDb& db = tree->db;
   Loader loader(sys, log, dir, db, st);
   if (sys.exists(kModprobeHelper)) {
     auto w = sys.write_file("/proc/sys/kernel/modprobe", std::string(kModprobeHelper) + "\n");

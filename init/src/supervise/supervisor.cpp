@@ -260,34 +260,24 @@ void Supervisor::signal_tree(pid_t pid, int sig) noexcept {
     log_.info("kill %d (signal %d): %s", static_cast<int>(pid), sig, sys::error_text(st.err));
 }
 
-RunResult Supervisor::run(const RunSpec& spec) noexcept {
-  RunResult res;
-  const std::int64_t start = sys_.monotonic_ms();
-  if (spec.argv.empty()) {
-    res.code = EINVAL;
-    return res;
-  }
-  int out_fd = -1, read_fd = -1;
+sys::Result<pid_t> Supervisor::spawn_oneshot(const RunSpec& spec, int& read_fd) noexcept {
+  read_fd = -1;
+  if (spec.argv.empty()) return sys::Result<pid_t>::failure(EINVAL);
+  int out_fd = -1;
   bool close_out = false;
   switch (spec.capture) {
     case Capture::inherit: out_fd = 1; break;
     case Capture::null: break;
     case Capture::file: {
       auto fd = sys_.open(spec.capture_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
-      if (!fd.ok()) {
-        res.code = fd.err;
-        return res;
-      }
+      if (!fd.ok()) return sys::Result<pid_t>::failure(fd.err);
       out_fd = fd.value;
       close_out = true;
       break;
     }
     case Capture::string: {
       auto p = sys_.pipe();
-      if (!p.ok()) {
-        res.code = p.err;
-        return res;
-      }
+      if (!p.ok()) return sys::Result<pid_t>::failure(p.err);
       read_fd = p.value.first;
       out_fd = p.value.second;
       close_out = true;
@@ -301,10 +291,10 @@ RunResult Supervisor::run(const RunSpec& spec) noexcept {
     ss.env = spec.env;
     ss.cwd = spec.cwd;
   } catch (...) {
-    res.code = ENOMEM;
     if (close_out) sys_.close_quietly(out_fd);  // the child's end
     if (read_fd >= 0) sys_.close_quietly(read_fd);
-    return res;
+    read_fd = -1;
+    return sys::Result<pid_t>::failure(ENOMEM);
   }
   ss.new_process_group = true;  // so a timeout can take the whole tree down
   ss.stdin_fd = spec.stdin_fd;
@@ -315,15 +305,27 @@ RunResult Supervisor::run(const RunSpec& spec) noexcept {
   if (close_out) sys_.close_quietly(out_fd);  // the child's end
   if (!pid.ok()) {
     if (read_fd >= 0) sys_.close_quietly(read_fd);
+    read_fd = -1;
+    return pid;
+  }
+  try {
+    oneshot_running_.insert(pid.value);
+  } catch (...) {
+  }
+  return pid;
+}
+
+RunResult Supervisor::run(const RunSpec& spec) noexcept {
+  RunResult res;
+  const std::int64_t start = sys_.monotonic_ms();
+  int read_fd = -1;
+  auto pid = spawn_oneshot(spec, read_fd);
+  if (!pid.ok()) {
     res.code = pid.err;
     res.duration_ms = sys_.monotonic_ms() - start;
     return res;
   }
   const pid_t child = pid.value;
-  try {
-    oneshot_running_.insert(child);
-  } catch (...) {
-  }
   ++run_depth_;
 
   auto drain = [&]() noexcept {
@@ -428,43 +430,21 @@ RunResult Supervisor::wait_oneshot(pid_t child, const RunSpec& spec, std::int64_
 Supervisor::Pending Supervisor::start(const RunSpec& spec) noexcept {
   Pending p;
   p.started_ms = sys_.monotonic_ms();
-  if (spec.argv.empty() || spec.capture == Capture::string) {
+  if (spec.capture == Capture::string) {  // nobody would drain the pipe meanwhile
     p.err = EINVAL;
     return p;
   }
-  int out_fd = spec.capture == Capture::inherit ? 1 : -1;
-  if (spec.capture == Capture::file) {
-    auto fd = sys_.open(spec.capture_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, 0600);
-    if (!fd.ok()) {
-      p.err = fd.err;
-      return p;
-    }
-    out_fd = fd.value;
-  }
-  sys::SpawnSpec ss;
   try {
     p.spec = spec;
-    ss.argv = spec.argv;
-    ss.env = spec.env;
-    ss.cwd = spec.cwd;
   } catch (...) {
     p.err = ENOMEM;
-    if (spec.capture == Capture::file) sys_.close_quietly(out_fd);
     return p;
   }
-  ss.new_process_group = true;
-  ss.stdin_fd = spec.stdin_fd;
-  ss.stdout_fd = out_fd;
-  ss.stderr_fd = spec.capture == Capture::inherit ? 2 : out_fd;
-  auto pid = sys_.spawn(ss);
-  if (spec.capture == Capture::file) sys_.close_quietly(out_fd);  // the child's copy
+  int read_fd = -1;  // stays -1 without Capture::string
+  auto pid = spawn_oneshot(spec, read_fd);
   if (!pid.ok()) {
     p.err = pid.err;
     return p;
-  }
-  try {
-    oneshot_running_.insert(pid.value);
-  } catch (...) {
   }
   p.pid = pid.value;
   return p;

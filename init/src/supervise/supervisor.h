@@ -180,6 +180,9 @@ class Supervisor {
   void dispatch_ready(const std::vector<int>& ready) noexcept;
   void changed() noexcept;
   void restart_line(ServiceState& s, const std::string& what, std::int64_t delay) noexcept;
+  // Spawns a one-shot as run() and start() do (its own process group, output as spec.capture
+  // says; read_fd: the pipe's read end for Capture::string) and books it as running.
+  sys::Result<pid_t> spawn_oneshot(const RunSpec& spec, int& read_fd) noexcept;
   RunResult wait_oneshot(pid_t child, const RunSpec& spec, std::int64_t start, int read_fd,
                          const std::function<void(int&)>& drain) noexcept;
 
