@@ -128,6 +128,7 @@ assemble_image() {
   ln -s ../init "$root/bin/rescue"
   mkdir -p "$root/usr/lib/lifeboat"
   ln -s ../../../init "$root/usr/lib/lifeboat/modprobe"  # the kernel's module helper
+  ln -s ../../../init "$root/usr/lib/lifeboat/dhcp-event"  # udhcpc's event handler (net/dhcp_event.h)
 
   # BusyBox and its applet links (never over a real program installed below).
   install -m 0755 "$STAGE_busybox/bin/busybox" "$root/bin/busybox"
@@ -189,11 +190,14 @@ assemble_image() {
   } >"$root/etc/lifeboat-release"
 
   # The tools squashfs (reproducible: SOURCE_DATE_EPOCH sets every time, root-owned, sorted).
+  # 256 KiB blocks: the kernel keeps (1 + CPUs + 3 fragments) blocks of cache per mount in
+  # unreclaimable memory: 4-5 MiB with 1 MiB blocks (a tenth of a 48 MiB VM), about 1 MiB
+  # here, for 0.43 MB more image.
   local tools="$root.tools" sq="$root.sqfs"
   rm -rf "$tools" "$sq"
   split_tools "$root" "$tools"
   find "$tools" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-  mksquashfs "$tools" "$sq" -noappend -quiet -no-progress -comp zstd -Xcompression-level 19 -b 1M \
+  mksquashfs "$tools" "$sq" -noappend -quiet -no-progress -comp zstd -Xcompression-level 19 -b 256K \
     -all-root -no-xattrs >/dev/null ||
     die "image: mksquashfs failed"
 

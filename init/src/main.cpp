@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <exception>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -30,6 +31,7 @@
 #include "boot/power_button.h"
 #include "disks/stack.h"
 #include "disks/worker.h"
+#include "net/dhcp_event.h"
 #include "report/services.h"
 #include "report/status.h"
 #include "report/step_runner.h"
@@ -237,6 +239,15 @@ int main(int argc, char** argv) {
     // The kernel's module helper (boot/modules.h): `/usr/lib/lifeboat/modprobe -q -- NAME`.
     if (argc > 0 && std::string_view(argv[0]) == kModprobeHelper)
       return kernel_modprobe(sys, std::vector<std::string>(argv + 1, argv + argc));
+    // udhcpc's event script (net/dhcp_event.h): `/usr/lib/lifeboat/dhcp-event EVENT`.
+    if (argc > 0 && std::string_view(argv[0]) == net::kDhcpEventHandler) {
+      std::map<std::string, std::string> env;
+      for (char** e = environ; e && *e; ++e) {
+        std::string_view kv(*e);
+        if (auto eq = kv.find('='); eq != std::string_view::npos) env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+      }
+      return net::run_dhcp_event(sys, std::vector<std::string>(argv + 1, argv + argc), env);
+    }
     std::vector<std::string> args(argv + (argc > 0 ? 1 : 0), argv + argc);
     // Internal: the disk work PID 1 starts after `ready` (disks/worker.h).
     if (args.size() == 1 && args[0] == "__disks") return disks::run_disks_worker(sys);

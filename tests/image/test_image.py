@@ -56,7 +56,8 @@ class ImageTest(unittest.TestCase):
             target = os.readlink(os.path.join(self.root, linked))
             self.assertEqual(target, "/usr/lib/lifeboat/tools/" + linked)
             self.assertTrue(os.path.isfile(os.path.join(self.root, target.lstrip("/"))), target)
-        self.assertEqual(os.readlink(os.path.join(self.root, "usr/lib/lifeboat/modprobe")), "../../../init")
+        for helper in ("modprobe", "dhcp-event"):  # PID 1's binary answering the kernel and udhcpc
+            self.assertEqual(os.readlink(os.path.join(self.root, "usr/lib/lifeboat", helper)), "../../../init")
 
     def test_release_lists_components(self):
         with open(os.path.join(self.root, "etc/lifeboat-release")) as fh:

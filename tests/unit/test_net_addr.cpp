@@ -117,7 +117,7 @@ TEST_CASE("net addr: interface names") {
 
 TEST_CASE("net udhcpc: argv with short timings") {
   std::vector<std::string> want = {"udhcpc", "-t", "3", "-T", "1", "-A", "2", "-n", "-q", "-f",
-                                   "-i", "eth0", "-s", "/usr/share/udhcpc/default.script"};
+                                   "-i", "eth0", "-s", "/usr/lib/lifeboat/dhcp-event"};
   CHECK(udhcpc_argv("eth0") == want);
   auto v6 = udhcpc6_argv("eth1", "/s6");
   CHECK(v6.front() == "udhcpc6");

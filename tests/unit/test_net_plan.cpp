@@ -53,7 +53,7 @@ TEST_CASE("net plan: no network config -> DHCPv4 on every non-loopback link, lo 
   CHECK(has_argv(p, {"ip", "link", "set", "dev", "lo", "up"}));
   CHECK(dhcp4_ifaces(p) == std::vector<std::string>{"eth0", "eth1", "eth2"});  // carrier or not
   CHECK(has_argv(p, {"udhcpc", "-t", "3", "-T", "1", "-A", "2", "-n", "-q", "-f", "-i", "eth1", "-s",
-                     "/usr/share/udhcpc/default.script"}));
+                     "/usr/lib/lifeboat/dhcp-event"}));
   // No static nameservers: resolv.conf is left to the DHCP script.
   CHECK(std::none_of(p.actions.begin(), p.actions.end(),
                      [](const Action& a) { return a.kind == ActionKind::write_resolv_conf; }));

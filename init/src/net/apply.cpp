@@ -13,6 +13,7 @@
 
 #include "common/text.h"
 #include "net/addr.h"
+#include "net/ifconfig.h"
 
 namespace lifeboat::net {
 
@@ -34,26 +35,9 @@ bool read_carrier(sys::Sys& sys, const std::string& dir) {
 // Sets IFF_UP on every non-loopback link; returns failures.
 std::vector<std::string> links_up(sys::Sys& sys, const std::vector<Link>& links) {
   std::vector<std::string> failures;
-  bool any = std::any_of(links.begin(), links.end(), [](const Link& l) { return !l.is_loopback; });
-  if (!any) return failures;
-  auto sock = sys.socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (!sock.ok()) {
-    failures.push_back(strformat("socket: %s", sys::error_text(sock.err)));
-    return failures;
-  }
-  for (const auto& l : links) {
-    if (l.is_loopback || l.name.size() >= IFNAMSIZ) continue;
-    struct ifreq ifr;
-    std::memset(&ifr, 0, sizeof ifr);
-    std::memcpy(ifr.ifr_name, l.name.data(), l.name.size());
-    auto st = sys.ioctl(sock.value, SIOCGIFFLAGS, &ifr);
-    if (st.ok() && !(ifr.ifr_flags & IFF_UP)) {
-      ifr.ifr_flags = static_cast<short>(ifr.ifr_flags | IFF_UP);
-      st = sys.ioctl(sock.value, SIOCSIFFLAGS, &ifr);
-    }
-    if (!st.ok()) failures.push_back(strformat("%s up: %s", l.name.c_str(), sys::error_text(st.err)));
-  }
-  sys.close_quietly(sock.value);  // a control socket: nothing was written through it
+  for (const auto& l : links)
+    if (!l.is_loopback)
+      if (auto r = link_up(sys, l.name); !r.ok()) failures.push_back(r.describe());
   return failures;
 }
 
@@ -169,7 +153,15 @@ NetResult bring_up_network(sys::Sys& sys, Supervisor& sup, const meta::Config& c
         if (!st.ok()) r.failures.push_back(o.hostname_file + ": " + sys::error_text(st.err));
         break;
       }
-      case ActionKind::link_up:
+      case ActionKind::link_up: {  // ioctls, no `ip` process (tens of ms each under TCG)
+        auto res = link_up(sys, a.iface, a.mtu);
+        if (!res.ok()) {
+          std::string msg = join_argv(a.argv) + ": " + res.describe();
+          r.failures.push_back(msg);
+          if (InterfaceReport* rep = report_of(a.iface)) rep->problems.push_back(msg);
+        }
+        break;
+      }
       case ActionKind::add_address:
       case ActionKind::add_route: {
         RunSpec rs;

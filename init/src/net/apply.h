@@ -3,9 +3,11 @@
 //
 //   1. read_links(): /sys/class/net (name, address, carrier, type); ethernet and loopback only
 //   2. every non-loopback link up (SIOCSIFFLAGS), then wait for carrier, bounded (2 s)
-//   3. the plan's `ip` commands, one-shot children with timeouts, in order
-//   4. all DHCPv4 clients at once (one `sh` running them in parallel, bounded: 10 s), then
-//      the leases the udhcpc script left in /run/lifeboat/dhcp/IFACE.lease
+//   3. the plan in order: links (MTU, up) with ioctls (net/ifconfig.h), addresses and routes
+//      with `ip` (one-shot children with timeouts)
+//   4. all DHCP clients at once (one `sh` running them in parallel, bounded: 10 s), then
+//      the leases udhcpc's event handler (net/dhcp_event.h) left in
+//      /run/lifeboat/dhcp/IFACE.lease
 //   5. /etc/resolv.conf from the static nameservers and the DHCP .dns files; the hostname
 //
 // The pure helpers (lease and resolv parsing, shell quoting, report lines) are below the

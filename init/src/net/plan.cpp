@@ -86,6 +86,7 @@ struct Planner {
     }
     up.push_back("up");
     emit(ActionKind::link_up, dev, std::move(up), std::move(summary));
+    if (ic.mtu) plan.actions.back().mtu = *ic.mtu;
 
     for (const auto& a : ic.addresses) {
       std::string cidr = a.address + "/" + std::to_string(a.prefix);
@@ -121,7 +122,7 @@ struct Planner {
       Action a;
       a.kind = ActionKind::dhcp6;
       a.iface = dev;
-      a.argv = udhcpc6_argv(dev, opt.dhcp_script, opt.udhcpc6);
+      a.argv = udhcpc6_argv(dev, opt.dhcp6_script, opt.udhcpc6);
       a.summary = dev + ": DHCPv6";
       late.push_back(std::move(a));
     }

@@ -35,7 +35,7 @@ struct Link {
 
 enum class ActionKind {
   set_hostname,       // content = hostname (the applier calls sethostname)
-  link_up,            // argv
+  link_up,            // iface + mtu, applied with ioctls (net/ifconfig.h); argv = the same as `ip`
   add_address,        // argv
   add_route,          // argv
   dhcp4,              // argv (udhcpc)
@@ -52,13 +52,15 @@ struct Action {
   std::string path;               // a file to write, else ""
   std::string content;            // the file's content, or the hostname
   std::string summary;            // for the console: "eth0: address 10.0.0.5/24"
+  int mtu = 0;                    // link_up: the MTU to set first, 0 = leave it
 };
 
 struct PlanOptions {
   std::string ip = "ip";
   std::string udhcpc = "udhcpc";
   std::string udhcpc6 = "udhcpc6";
-  std::string dhcp_script = "/usr/share/udhcpc/default.script";
+  std::string dhcp_script = "/usr/lib/lifeboat/dhcp-event";       // udhcpc (net/dhcp_event.h)
+  std::string dhcp6_script = "/usr/share/udhcpc/default.script";  // udhcpc6
   std::string resolv_conf = "/etc/resolv.conf";
 };
 

@@ -11,9 +11,11 @@
 
 namespace lifeboat::net {
 
+// DHCPv4 events go to PID 1's binary (net/dhcp_event.h); udhcpc6 keeps the shell script.
+inline constexpr const char* kUdhcpcEventHandler = "/usr/lib/lifeboat/dhcp-event";
 inline constexpr const char* kUdhcpcScript = "/usr/share/udhcpc/default.script";
 
-std::vector<std::string> udhcpc_argv(std::string_view iface, std::string_view script = kUdhcpcScript,
+std::vector<std::string> udhcpc_argv(std::string_view iface, std::string_view script = kUdhcpcEventHandler,
                                      std::string_view binary = "udhcpc");
 std::vector<std::string> udhcpc6_argv(std::string_view iface, std::string_view script = kUdhcpcScript,
                                       std::string_view binary = "udhcpc6");
