@@ -16,8 +16,8 @@
 #include <string>
 #include <vector>
 
-#include "boot/cmdline.h"
-#include "boot/consoles.h"
+#include "config/cmdline.h"
+#include "supervise/consoles.h"
 #include "boot/log.h"
 #include "boot/modules.h"
 #include "boot/mounts.h"

@@ -10,11 +10,11 @@
 #include <utility>
 #include <vector>
 
-#include "boot/cmdline.h"
-#include "boot/consoles.h"
+#include "config/cmdline.h"
+#include "supervise/consoles.h"
 #include "config/boot_options.h"
 #include "disks/guest.h"
-#include "disks/options.h"
+#include "config/disk_options.h"
 #include "guest/plan.h"
 #include "metadata/cmdline_source.h"
 #include "metadata/configdrive.h"

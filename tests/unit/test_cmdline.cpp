@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 
 using namespace lifeboat;
 

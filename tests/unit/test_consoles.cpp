@@ -1,6 +1,6 @@
 #include <doctest/doctest.h>
 
-#include "boot/consoles.h"
+#include "supervise/consoles.h"
 #include "boot/log.h"
 #include "fake_sys.h"
 #include "supervise/supervisor.h"

@@ -1,9 +1,9 @@
 // Disks: pure policy (options, overrides, tools and flags, states from exit codes, lanes).
 #include <doctest/doctest.h>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "disks/fsck_policy.h"
-#include "disks/options.h"
+#include "config/disk_options.h"
 
 using namespace lifeboat;
 using namespace lifeboat::disks;

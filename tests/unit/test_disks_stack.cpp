@@ -8,12 +8,12 @@
 #include <functional>
 #include <map>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "fake_sys.h"
 #include "disks/guest.h"
 #include "disks/luks.h"
 #include "disks/model.h"
-#include "disks/options.h"
+#include "config/disk_options.h"
 #include "disks/stack.h"
 
 using namespace lifeboat;

@@ -1,8 +1,9 @@
 // The kernel command line as a metadata source: ip= forms, keys, passwords, datasources.
 #include <doctest/doctest.h>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "common/error.h"
+#include "config/boot_options.h"
 #include "metadata/cmdline_source.h"
 #include "metadata/ip_param.h"
 #include "ssh/base64.h"
@@ -310,8 +311,8 @@ TEST_CASE("meta cmdline: hostname, datasource, ds=, ssh_port") {
 }
 
 TEST_CASE("meta cmdline: keys owned here") {
-  CHECK(is_metadata_cmdline_key("lifeboat.password"));
-  CHECK(is_metadata_cmdline_key("lifeboat.ssh_key"));
-  CHECK_FALSE(is_metadata_cmdline_key("lifeboat.hostname"));
-  CHECK_FALSE(is_metadata_cmdline_key("lifeboat.fsck"));
+  CHECK(lifeboat::is_metadata_cmdline_key("lifeboat.password"));
+  CHECK(lifeboat::is_metadata_cmdline_key("lifeboat.ssh_key"));
+  CHECK_FALSE(lifeboat::is_metadata_cmdline_key("lifeboat.hostname"));
+  CHECK_FALSE(lifeboat::is_metadata_cmdline_key("lifeboat.fsck"));
 }

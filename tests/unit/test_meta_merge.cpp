@@ -1,13 +1,13 @@
 // Merge precedence, provenance JSON, Secret behaviour, crypt hash recognition.
 #include <doctest/doctest.h>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "common/error.h"
 #include "metadata/cmdline_source.h"
 #include "metadata/configdrive.h"
-#include "metadata/crypt_hash.h"
+#include "ssh/crypt_hash.h"
 #include "metadata/merge.h"
-#include "metadata/secret.h"
+#include "model/secret.h"
 
 using namespace lifeboat;
 using namespace lifeboat::meta;

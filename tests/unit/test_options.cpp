@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "common/text.h"
 #include "config/boot_options.h"
 #include "report/status.h"
 

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "metadata/secret.h"
+#include "model/secret.h"
 
 namespace lifeboat {
 

@@ -15,7 +15,7 @@
 #include <map>
 
 #include "cli/prompt.h"
-#include "metadata/secret.h"
+#include "model/secret.h"
 #include "common/text.h"
 #include "guest/ops.h"
 #include "guest/plan.h"

@@ -2,16 +2,16 @@
 
 #include <algorithm>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "cli/disks_cmd.h"
 #include "cli/prompt.h"
 #include "common/text.h"
 #include "config/boot_options.h"
 #include "disks/luks.h"
-#include "disks/options.h"
+#include "config/disk_options.h"
 #include "disks/probe.h"
 #include "disks/stack.h"
-#include "metadata/secret.h"
+#include "model/secret.h"
 #include "supervise/supervisor.h"
 
 namespace lifeboat {

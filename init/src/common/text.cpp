@@ -151,4 +151,15 @@ std::string escape_control(std::string_view text, bool keep_layout) {
   return out;
 }
 
+bool valid_hostname(const std::string& name) noexcept {
+  if (name.empty() || name.size() > 64) return false;
+  if (name.front() == '-' || name.front() == '.') return false;
+  for (char c : name) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '.';
+    if (!ok) return false;
+  }
+  return true;
+}
+
 }  // namespace lifeboat

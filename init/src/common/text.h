@@ -33,4 +33,7 @@ bool parse_int(std::string_view s, long long& out) noexcept;
 // ASCII case-insensitive equality (labels, MACs, hex UUIDs).
 bool iequal(std::string_view a, std::string_view b) noexcept;
 
+// RFC 1123-ish: 1-64 chars of letters, digits, '-', '.'; no leading '-' or '.'.
+bool valid_hostname(const std::string& name) noexcept;
+
 }  // namespace lifeboat

@@ -1,8 +1,7 @@
 #include "config/boot_options.h"
 
 #include "common/text.h"
-#include "disks/options.h"
-#include "metadata/cmdline_source.h"
+#include "config/disk_options.h"
 
 namespace lifeboat {
 
@@ -16,15 +15,9 @@ const char* to_string(FsckMode m) noexcept {
   }
 }
 
-bool valid_hostname(const std::string& name) noexcept {
-  if (name.empty() || name.size() > 64) return false;
-  if (name.front() == '-' || name.front() == '.') return false;
-  for (char c : name) {
-    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '-' || c == '.';
-    if (!ok) return false;
-  }
-  return true;
+bool is_metadata_cmdline_key(std::string_view key) noexcept {
+  return key == "lifeboat.password" || key == "lifeboat.password_hash" || key == "lifeboat.ssh_key" ||
+         key == "lifeboat.datasource" || key == "lifeboat.ssh_port";
 }
 
 namespace {
@@ -98,8 +91,8 @@ BootOptionsResult parse_boot_options(const Cmdline& cmdline) {
     } else if (p.key == "lifeboat.debug") {
       parse_flag(p, o.debug, r.errors);
     } else if (disks::is_disks_cmdline_key(p.key)) {
-      continue;  // lifeboat.fsck.<dev>, fsck_timeout, xfs_zero_log: disks/options reads them
-    } else if (meta::is_metadata_cmdline_key(p.key)) {
+      continue;  // lifeboat.fsck.<dev>, fsck_timeout, xfs_zero_log: config/disk_options reads them
+    } else if (is_metadata_cmdline_key(p.key)) {
       continue;  // password, ssh_key, datasource, ...: metadata/cmdline_source reads and checks them
     } else {
       r.errors.push_back(cmdline_error(p.key, "unknown key (ignored)", Severity::warning));

@@ -14,8 +14,9 @@
 //
 // To add an option: a field here, a branch in parse_boot_options(), a test.
 #include <string>
+#include <string_view>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "common/error.h"
 
 namespace lifeboat {
@@ -42,7 +43,8 @@ struct BootOptionsResult {
 
 BootOptionsResult parse_boot_options(const Cmdline& cmdline);
 
-// RFC 1123-ish: 1-64 chars of letters, digits, '-', '.'; no leading '-' or '.'.
-bool valid_hostname(const std::string& name) noexcept;
+// The keys metadata/cmdline_source.h reads (lifeboat.password, .password_hash, .ssh_key,
+// .datasource, .ssh_port), so that parse_boot_options() does not call them unknown.
+bool is_metadata_cmdline_key(std::string_view key) noexcept;
 
 }  // namespace lifeboat

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "disks/model.h"
-#include "disks/options.h"
+#include "config/disk_options.h"
 #include "disks/probe.h"
 #include "supervise/supervisor.h"
 #include "sys/sys.h"

@@ -7,7 +7,7 @@
 #include <set>
 #include <nlohmann/json.hpp>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "common/text.h"
 #include "disks/stack.h"
 #include "supervise/signals.h"

@@ -11,7 +11,7 @@
 //          /dev/disk/by-id/dm-uuid-...). The disks worker brings up md RAID and LVM first
 //          (read-only unless a repair was asked for: disks/stack.h), so the filesystems
 //          inside are found, checked and mounted like plain ones.
-//   fsck   the policy (disks/options.h, disks/fsck_policy.h) applied: one lane per disk,
+//   fsck   the policy (config/disk_options.h, disks/fsck_policy.h) applied: one lane per disk,
 //          lanes in parallel, partitions of a disk in series; right before each command
 //          /proc/self/mountinfo proves the device is not mounted; output in
 //          /run/lifeboat/fsck/<dev>.log; "lifeboat: fsck: vda1: still checking (20 s)"
@@ -55,7 +55,7 @@
 #include "config/boot_options.h"
 #include "disks/fsck_policy.h"
 #include "disks/guest.h"
-#include "disks/options.h"
+#include "config/disk_options.h"
 #include "disks/parallel.h"
 #include "disks/probe.h"
 #include "report/step_runner.h"

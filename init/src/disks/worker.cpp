@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "boot/modules.h"
 #include "boot/tools.h"
 #include "common/text.h"

@@ -3,8 +3,7 @@
 #include <algorithm>
 
 #include "common/text.h"
-#include "config/boot_options.h"
-#include "metadata/crypt_hash.h"
+#include "ssh/crypt_hash.h"
 #include "metadata/ip_param.h"
 #include "net/addr.h"
 #include "ssh/base64.h"
@@ -152,11 +151,6 @@ void add_interface(std::vector<InterfaceConfig>& list, InterfaceConfig&& ic) {
 }
 
 }  // namespace
-
-bool is_metadata_cmdline_key(std::string_view key) noexcept {
-  return key == "lifeboat.password" || key == "lifeboat.password_hash" || key == "lifeboat.ssh_key" ||
-         key == "lifeboat.datasource" || key == "lifeboat.ssh_port";
-}
 
 std::optional<std::string> url_decode(std::string_view text) {
   std::string out;

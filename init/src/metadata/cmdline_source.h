@@ -21,16 +21,13 @@
 // nameserver=, ds= and lifeboat.datasource= values are not secret and may be quoted.
 #include <string_view>
 
-#include "boot/cmdline.h"
-#include "metadata/model.h"
+#include "config/cmdline.h"
+#include "model/model.h"
 
 namespace lifeboat::meta {
 
+// Reads the keys config/boot_options.h's is_metadata_cmdline_key() names.
 SourceResult config_from_cmdline(const Cmdline& cmdline);
-
-// True for the lifeboat.* keys this file owns (password, password_hash, ssh_key,
-// datasource, ssh_port): config/boot_options should not call them unknown.
-bool is_metadata_cmdline_key(std::string_view key) noexcept;
 
 // "%20" -> ' '. nullopt on a malformed escape or a decoded NUL. '+' stays '+'.
 std::optional<std::string> url_decode(std::string_view text);

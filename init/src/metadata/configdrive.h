@@ -16,7 +16,7 @@
 #include <optional>
 #include <string_view>
 
-#include "metadata/model.h"
+#include "model/model.h"
 
 namespace lifeboat::meta {
 

@@ -16,7 +16,7 @@
 
 #include "common/error.h"
 #include "metadata/http_response.h"
-#include "metadata/model.h"
+#include "model/model.h"
 
 namespace lifeboat::meta {
 

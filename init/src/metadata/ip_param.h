@@ -20,7 +20,7 @@
 #include <string_view>
 
 #include "common/error.h"
-#include "metadata/model.h"
+#include "model/model.h"
 
 namespace lifeboat::meta {
 

@@ -25,7 +25,7 @@
 #include <string>
 #include <vector>
 
-#include "metadata/model.h"
+#include "model/model.h"
 
 namespace lifeboat::meta {
 

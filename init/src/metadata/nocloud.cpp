@@ -1,7 +1,7 @@
 #include "metadata/nocloud.h"
 
 #include "common/text.h"
-#include "metadata/crypt_hash.h"
+#include "ssh/crypt_hash.h"
 #include "metadata/json_guard.h"
 #include "metadata/nocloud_doc.h"
 #include "ssh/keys.h"

@@ -26,7 +26,7 @@
 #include <optional>
 #include <string_view>
 
-#include "metadata/model.h"
+#include "model/model.h"
 
 namespace lifeboat::meta {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "metadata/model.h"
+#include "model/model.h"
 
 namespace lifeboat::net {
 

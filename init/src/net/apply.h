@@ -20,7 +20,7 @@
 
 #include "boot/log.h"
 #include "common/error.h"
-#include "metadata/model.h"
+#include "model/model.h"
 #include "net/plan.h"
 #include "supervise/supervisor.h"
 #include "sys/sys.h"

@@ -22,7 +22,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "metadata/model.h"
+#include "model/model.h"
 
 namespace lifeboat::net {
 

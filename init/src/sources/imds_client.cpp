@@ -12,7 +12,7 @@
 #include <cstring>
 
 #include "common/text.h"
-#include "metadata/secret.h"
+#include "model/secret.h"
 #include "sys/sys.h"
 
 namespace lifeboat::src {

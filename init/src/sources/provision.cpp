@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "common/text.h"
 #include "metadata/cmdline_source.h"
 #include "metadata/configdrive.h"

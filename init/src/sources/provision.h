@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "boot/log.h"
-#include "metadata/model.h"
+#include "model/model.h"
 #include "net/apply.h"
 #include "report/step_runner.h"
 #include "common/bounded_log.h"

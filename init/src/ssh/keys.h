@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "metadata/model.h"
+#include "model/model.h"
 
 namespace lifeboat::ssh {
 

@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/text.h"
-#include "metadata/crypt_hash.h"
+#include "ssh/crypt_hash.h"
 #include "ssh/keys.h"
 #include "ssh/shadow.h"
 

@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "metadata/model.h"
+#include "model/model.h"
 #include "ssh/dropbear.h"
 #include "supervise/supervisor.h"
 #include "sys/sys.h"

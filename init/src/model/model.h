@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "common/error.h"
-#include "metadata/secret.h"
+#include "model/secret.h"
 
 namespace lifeboat::meta {
 

@@ -1,6 +1,6 @@
-#include "metadata/model.h"
+#include "model/model.h"
 
-#include "config/boot_options.h"
+#include "common/text.h"
 
 namespace lifeboat::meta {
 

@@ -1,4 +1,4 @@
-#include "metadata/crypt_hash.h"
+#include "ssh/crypt_hash.h"
 
 namespace lifeboat::meta {
 

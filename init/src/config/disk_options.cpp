@@ -1,4 +1,4 @@
-#include "disks/options.h"
+#include "config/disk_options.h"
 
 #include "common/text.h"
 

@@ -1,4 +1,4 @@
-#include "metadata/secret.h"
+#include "model/secret.h"
 
 namespace lifeboat::meta {
 

@@ -1,4 +1,4 @@
-#include "boot/consoles.h"
+#include "supervise/consoles.h"
 
 #include "common/text.h"
 #include "supervise/supervisor.h"

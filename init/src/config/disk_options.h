@@ -20,7 +20,7 @@
 #include <string_view>
 #include <vector>
 
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 #include "common/error.h"
 #include "config/boot_options.h"
 

@@ -1,4 +1,4 @@
-#include "boot/cmdline.h"
+#include "config/cmdline.h"
 
 #include "common/text.h"
 
