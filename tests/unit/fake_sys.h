@@ -291,6 +291,14 @@ class FakeSys : public sys::Sys {
     hostname = name;
     return sys::ok_status();
   }
+  // Deterministic "random" bytes (0x11, 0x22, ...); random_errno makes getrandom fail.
+  int random_errno = 0;
+  Result<std::size_t> getrandom(void* buf, std::size_t len, unsigned) noexcept override {
+    if (random_errno) return Result<std::size_t>::failure(random_errno);
+    auto* b = static_cast<unsigned char*>(buf);
+    for (std::size_t i = 0; i < len; ++i) b[i] = static_cast<unsigned char>(0x11 * (i + 1));
+    return Result<std::size_t>::success(len);
+  }
   Status reboot(int cmd) noexcept override {
     reboots.push_back(cmd);
     return reboot_error ? Status::failure(reboot_error) : sys::ok_status();

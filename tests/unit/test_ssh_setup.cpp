@@ -46,6 +46,21 @@ TEST_CASE("ssh setup: SHA-512 crypt matches the published test vector") {
   CHECK_FALSE(sha512_crypt(meta::Secret("x"), ""));
 }
 
+TEST_CASE("ssh: hash_password salts from sys.random_bytes, and says why it cannot") {
+  test::FakeSys sys;
+  std::string why;
+  auto h = hash_password(sys, meta::Secret("secret"), why);
+#if !defined(__GLIBC__)
+  REQUIRE(h.has_value());
+  // The fake's bytes 0x11, 0x22, ... pick the salt characters (byte & 63).
+  CHECK(h->rfind("$6$" + salt_from_bytes(reinterpret_cast<const unsigned char*>("\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\xcc\xdd\xee\xff\x10"), 16) + "$", 0) == 0);
+#endif
+  sys.random_errno = ENOSYS;  // no getrandom and no /dev/urandom in the fake
+  why.clear();
+  CHECK_FALSE(hash_password(sys, meta::Secret("secret"), why));
+  CHECK(why.rfind("no random bytes for a salt", 0) == 0);
+}
+
 TEST_CASE("ssh setup: a plaintext password is hashed, wiped, and never written in clear") {
   test::FakeSys sys;
   sys.add_file("/etc/shadow", "root:*:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n");

@@ -20,6 +20,7 @@
 #include "guest/ops.h"
 #include "guest/plan.h"
 #include "ssh/keys.h"
+#include "ssh/setup.h"
 
 namespace lifeboat {
 
@@ -361,13 +362,9 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   }
   std::string pw, error = read_secret("New password for " + user + ": ", "Retype the new password: ", pw);
   if (!error.empty()) error = "password: " + error;
-  std::string random, hash;
-  if (error.empty() && !guest::random_bytes(16, random)) error = std::string("getrandom: ") + std::strerror(errno);
+  std::string hash;
   if (error.empty()) {
-    std::string salt = guest::sha512_salt(random);
-    const char* h = ::crypt(pw.c_str(), salt.c_str());
-    if (!h || std::strncmp(h, "$6$", 3) != 0) error = "crypt() failed to make a SHA-512 hash";
-    else hash = h;
+    if (auto h = ssh::hash_password(sys, meta::Secret(pw), error)) hash = std::move(*h);
   }
   meta::wipe(pw);
   if (!error.empty()) {

@@ -2,7 +2,6 @@
 
 #include <fcntl.h>
 #include <sys/mount.h>
-#include <sys/random.h>
 #include <sys/sysmacros.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -398,20 +397,6 @@ bool replace_file(const std::string& path, const std::string& content, mode_t mo
       return false;
     }
     ::close(dfd);
-  }
-  return true;
-}
-
-bool random_bytes(std::size_t n, std::string& out) {
-  out.assign(n, '\0');
-  std::size_t done = 0;
-  while (done < n) {
-    ssize_t got = ::getrandom(out.data() + done, n - done, 0);
-    if (got < 0) {
-      if (errno == EINTR) continue;
-      return false;
-    }
-    done += static_cast<std::size_t>(got);
   }
   return true;
 }

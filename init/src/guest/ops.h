@@ -74,7 +74,5 @@ bool is_mount_point(sys::Sys& sys, const std::string& path);
 bool replace_file(const std::string& path, const std::string& content, mode_t mode, uid_t uid, gid_t gid,
                   std::string& error);
 
-// 16 bytes or more from getrandom(2).
-bool random_bytes(std::size_t n, std::string& out);
 
 }  // namespace lifeboat::guest

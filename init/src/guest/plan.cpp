@@ -140,14 +140,6 @@ std::optional<std::string> replace_shadow_password(std::string_view shadow_text,
   return out;
 }
 
-std::string sha512_salt(std::string_view random) {
-  static const char alphabet[] = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-  std::string s = "$6$";
-  for (std::size_t i = 0; i < 16 && i < random.size(); ++i)
-    s += alphabet[static_cast<unsigned char>(random[i]) & 63];
-  return s;
-}
-
 bool selinux_enforcing(std::string_view config_text) {
   bool enforcing = false;
   for (auto raw : split_lines(config_text)) {

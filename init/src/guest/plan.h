@@ -32,8 +32,6 @@ bool shadow_has_user(std::string_view shadow_text, std::string_view user);
 // Replaces only field 2 of `user`'s line; nullopt when the user has no entry.
 std::optional<std::string> replace_shadow_password(std::string_view shadow_text, std::string_view user,
                                                    std::string_view hash);
-// "$6$" + 16 chars of [a-zA-Z0-9./] taken from `random` (at least 16 bytes).
-std::string sha512_salt(std::string_view random);
 // SELINUX=enforcing in /etc/selinux/config text.
 bool selinux_enforcing(std::string_view config_text);
 // A user name safe to look up (no '/', ':', control characters; not empty).

@@ -1,7 +1,6 @@
 #include "ssh/setup.h"
 
 #include <fcntl.h>
-#include <sys/random.h>
 #include <unistd.h>
 
 #if !defined(__GLIBC__)
@@ -23,34 +22,6 @@ namespace lifeboat::ssh {
 namespace {
 
 constexpr const char* kSaltAlphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-
-// Random bytes without ever blocking the boot: getrandom(GRND_NONBLOCK), else /dev/urandom.
-bool random_bytes(sys::Sys& sys, unsigned char* buf, std::size_t n) {
-  std::size_t got = 0;
-  while (got < n) {
-    ssize_t r = ::getrandom(buf + got, n - got, GRND_NONBLOCK);
-    if (r < 0) {
-      if (errno == EINTR) continue;
-      break;  // EAGAIN (pool not ready) or ENOSYS: fall back
-    }
-    got += static_cast<std::size_t>(r);
-  }
-  if (got == n) return true;
-  auto fd = sys.open("/dev/urandom", O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (!fd.ok()) return false;
-  got = 0;
-  while (got < n) {
-    auto r = sys.read(fd.value, buf + got, n - got);
-    if (!r.ok()) {
-      if (r.err == EINTR) continue;
-      break;
-    }
-    if (r.value == 0) break;
-    got += r.value;
-  }
-  sys.close_quietly(fd.value);  // read-only
-  return got == n;
-}
 
 std::string describe_run(const std::vector<std::string>& argv, const RunResult& r) {
   std::string s(path_basename(argv.empty() ? std::string_view() : std::string_view(argv[0])));
@@ -197,18 +168,13 @@ void root_password(sys::Sys& sys, meta::Config& config, const SshSetupOptions& o
                                  "not a usable crypt(3) hash: password login stays off"});
       }
     } else {
-      unsigned char bytes[16];
-      if (!random_bytes(sys, bytes, sizeof bytes)) {
-        s.errors.push_back(Error{"ssh", std::string("password (from ") + src + ")",
-                                 "no random bytes for a salt: password login stays off"});
-      } else if (auto h = sha512_crypt(p.plaintext, salt_from_bytes(bytes, sizeof bytes))) {
+      std::string why;
+      if (auto h = hash_password(sys, p.plaintext, why)) {
         hash = std::move(*h);
         s.password_kind = "plaintext-hashed";
       } else {
-        s.errors.push_back(Error{"ssh", std::string("password (from ") + src + ")",
-                                 "crypt() failed: password login stays off"});
+        s.errors.push_back(Error{"ssh", std::string("password (from ") + src + ")", why + ": password login stays off"});
       }
-      std::memset(bytes, 0, sizeof bytes);
       p.plaintext.clear();  // hashed (or unusable): the clear text is gone from here on
     }
     if (!hash.empty()) s.password_source = src;
@@ -281,6 +247,18 @@ ServiceSpec dropbear_service(const SshSetup& setup, int log_fd) {
   spec.spawn.cwd = "/";
   spec.spawn.stderr_fd = log_fd;
   return spec;
+}
+
+std::optional<std::string> hash_password(sys::Sys& sys, const meta::Secret& plaintext, std::string& why) {
+  unsigned char bytes[16];
+  if (auto st = sys.random_bytes(bytes, sizeof bytes); !st.ok()) {
+    why = std::string("no random bytes for a salt (") + sys::error_text(st.err) + ")";
+    return std::nullopt;
+  }
+  auto h = sha512_crypt(plaintext, salt_from_bytes(bytes, sizeof bytes));
+  std::memset(bytes, 0, sizeof bytes);
+  if (!h) why = "crypt() failed";
+  return h;
 }
 
 // ---- pure helpers ---------------------------------------------------------------------

@@ -72,6 +72,11 @@ SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const S
 // The supervised Dropbear: its own session, stderr (-E) to log_fd (-1: /dev/null).
 ServiceSpec dropbear_service(const SshSetup& setup, int log_fd);
 
+// A SHA-512 crypt(3) hash ("$6$<16 salt chars>$...") of `plaintext`, the salt from
+// sys.random_bytes(). nullopt with `why` ("no random bytes for a salt (...)", "crypt() failed").
+// The one way lifeboat hashes a password (the boot's provider password, `rescue passwd`).
+std::optional<std::string> hash_password(sys::Sys& sys, const meta::Secret& plaintext, std::string& why);
+
 // ---- pure helpers ---------------------------------------------------------------------
 
 // 16 characters of [./0-9A-Za-z] from 16 random bytes (64 symbols: no modulo bias).

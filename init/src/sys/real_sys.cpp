@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/reboot.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -393,6 +394,12 @@ Result<std::string> RealSys::kernel_release() noexcept {
 
 Status RealSys::sethostname(const std::string& name) noexcept {
   return from_rc(::sethostname(name.c_str(), name.size()));
+}
+
+Result<std::size_t> RealSys::getrandom(void* buf, std::size_t len, unsigned flags) noexcept {
+  const ssize_t n = ::getrandom(buf, len, flags);
+  if (n < 0) return Result<std::size_t>::failure(errno);
+  return Result<std::size_t>::success(static_cast<std::size_t>(n));
 }
 
 Status RealSys::reboot(int cmd) noexcept { return from_rc(::reboot(cmd)); }

@@ -45,6 +45,7 @@ class RealSys final : public Sys {
   Status finit_module(int fd, const std::string& params, int flags) noexcept override;
   Result<std::string> kernel_release() noexcept override;
   Status sethostname(const std::string& name) noexcept override;
+  Result<std::size_t> getrandom(void* buf, std::size_t len, unsigned flags) noexcept override;
   Status reboot(int cmd) noexcept override;
   void sync() noexcept override;
 

@@ -1,6 +1,7 @@
 #include "sys/sys.h"
 
 #include <fcntl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -127,6 +128,29 @@ Status Sys::write_file_atomic(const std::string& path, std::string_view data, mo
   if (st.ok()) st = rename(tmp, path);
   if (!st.ok()) (void)unlink(tmp);  // best-effort cleanup: the first error is the one to report
   return st;
+}
+
+Status Sys::random_bytes(void* out, std::size_t n) noexcept {
+  auto* buf = static_cast<unsigned char*>(out);
+  std::size_t got = 0;
+  while (got < n) {
+    auto r = getrandom(buf + got, n - got, GRND_NONBLOCK);
+    if (!r.ok() && r.err == EINTR) continue;
+    if (!r.ok() || r.value == 0) break;  // EAGAIN (pool not ready) or ENOSYS: fall back
+    got += r.value;
+  }
+  if (got == n) return ok_status();
+  auto fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (!fd.ok()) return Status::failure(fd.err);
+  got = 0;
+  while (got < n) {
+    auto r = read(fd.value, buf + got, n - got);
+    if (!r.ok() && r.err == EINTR) continue;
+    if (!r.ok() || r.value == 0) break;
+    got += r.value;
+  }
+  close_quietly(fd.value);  // read-only
+  return got == n ? ok_status() : Status::failure(EIO);
 }
 
 Status Sys::mkdir_p(const std::string& path, mode_t mode) noexcept {

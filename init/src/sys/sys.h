@@ -149,6 +149,11 @@ class Sys {
   virtual Status finit_module(int fd, const std::string& params, int flags) noexcept = 0;
   virtual Result<std::string> kernel_release() noexcept = 0;  // uname -r
   virtual Status sethostname(const std::string& name) noexcept = 0;
+  // getrandom(2): up to len bytes (flags: GRND_NONBLOCK...).
+  virtual Result<std::size_t> getrandom(void* buf, std::size_t len, unsigned flags) noexcept = 0;
+  // n random bytes without ever blocking: getrandom(GRND_NONBLOCK), else /dev/urandom
+  // (a pool not ready yet at early boot). EIO when neither gave all n.
+  Status random_bytes(void* buf, std::size_t n) noexcept;
   virtual Status reboot(int cmd) noexcept = 0;
   virtual void sync() noexcept = 0;
 
