@@ -29,7 +29,6 @@ RAW_LEFT = {
     "cli/toolkit.cpp": 31,
     "guest/ops.cpp": 18,
     "cli/prompt.cpp": 9,
-    "sources/imds_client.cpp": 5,
 }
 
 

@@ -88,6 +88,12 @@ class FakeSys : public sys::Sys {
     if (auto it = fds_.find(fd); it != fds_.end()) files[it->second.path] += text;
   }
   void queue_signal(int signo, pid_t sender = 1234) { events.push_back(sys::Event{signo, sender, false, {}}); }
+  // The paths of the fds open now (a socket is "socket").
+  std::vector<std::string> fds_open() const {
+    std::vector<std::string> out;
+    for (const auto& [fd, f] : fds_) out.push_back(f.path);
+    return out;
+  }
   std::string console_text() const {
     auto it = files.find("/dev/console");
     return it == files.end() ? std::string() : it->second;
@@ -278,6 +284,19 @@ class FakeSys : public sys::Sys {
     ioctls.push_back(request);
     return on_ioctl ? on_ioctl(request, arg) : sys::ok_status();
   }
+  // Sockets: connect fails with connect_errno (0: connects at once); what is sent is
+  // appended to `sent`; poll_fd is always ready; reading a socket reads files["socket"].
+  int connect_errno = ECONNREFUSED;
+  std::string sent;
+  Status connect(int, const void*, std::size_t) noexcept override {
+    return connect_errno ? Status::failure(connect_errno) : sys::ok_status();
+  }
+  Result<int> socket_error(int) noexcept override { return Result<int>::success(0); }
+  Result<std::size_t> send(int, const void* buf, std::size_t len) noexcept override {
+    sent.append(static_cast<const char*>(buf), len);
+    return Result<std::size_t>::success(len);
+  }
+  Result<bool> poll_fd(int, short, int) noexcept override { return Result<bool>::success(true); }
   Status finit_module(int fd, const std::string&, int) noexcept override {
     auto it = fds_.find(fd);
     if (it == fds_.end()) return Status::failure(EBADF);

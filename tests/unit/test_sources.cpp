@@ -139,10 +139,11 @@ TEST_CASE("sources: files are read from a read-only mount that is always undone"
 }
 
 TEST_CASE("imds: refused, unreachable, 401 and timeouts mean not on EC2") {
+  test::FakeSys clock;  // the 8 s budget's clock
   {
     ScriptedTransport t;
     t.answers = {failure(Exchange::Kind::refused, "connection refused")};
-    auto o = fetch_imds(t);
+    auto o = fetch_imds(clock, t);
     CHECK(o.kind == ImdsOutcome::Kind::not_imds);
     CHECK(o.requests == 1);  // a refusal is not retried
     CHECK(o.detail == "token request: connection refused");
@@ -150,24 +151,25 @@ TEST_CASE("imds: refused, unreachable, 401 and timeouts mean not on EC2") {
   {
     ScriptedTransport t;
     t.answers = {failure(Exchange::Kind::unreachable, "Network unreachable")};
-    CHECK(fetch_imds(t).kind == ImdsOutcome::Kind::not_imds);
+    CHECK(fetch_imds(clock, t).kind == ImdsOutcome::Kind::not_imds);
   }
   {
     ScriptedTransport t;
     t.answers = {http(401, "")};
-    auto o = fetch_imds(t);
+    auto o = fetch_imds(clock, t);
     CHECK(o.kind == ImdsOutcome::Kind::not_imds);
     CHECK(o.detail == "token request: HTTP 401");
   }
   {
     ScriptedTransport t;  // nothing answers: two tries, then give up
-    auto o = fetch_imds(t, 2);
+    auto o = fetch_imds(clock, t, 2);
     CHECK(o.kind == ImdsOutcome::Kind::not_imds);
     CHECK(o.requests == 2);
   }
 }
 
 TEST_CASE("imds: token, then the documents; the token never leaks into details or errors") {
+  test::FakeSys clock;  // the 8 s budget's clock
   ScriptedTransport t;
   t.answers = {failure(Exchange::Kind::timeout, "timed out"),  // first token try lost
                http(200, "TOKEN-abc123"),
@@ -175,7 +177,7 @@ TEST_CASE("imds: token, then the documents; the token never leaks into details o
                http(404, ""),
                http(200, "0=my-key\n"),
                http(200, kKey)};
-  auto o = fetch_imds(t);
+  auto o = fetch_imds(clock, t);
   REQUIRE(o.kind == ImdsOutcome::Kind::found);
   CHECK(o.errors.empty());
   CHECK(o.requests == 6);
@@ -189,9 +191,10 @@ TEST_CASE("imds: token, then the documents; the token never leaks into details o
 }
 
 TEST_CASE("imds: a failing GET is a named error, not the end") {
+  test::FakeSys clock;  // the 8 s budget's clock
   ScriptedTransport t;
   t.answers = {http(200, "tok"), http(500, ""), http(200, "i-1"), http(200, "")};
-  auto o = fetch_imds(t);
+  auto o = fetch_imds(clock, t);
   REQUIRE(o.kind == ImdsOutcome::Kind::found);
   REQUIRE(o.errors.size() == 1);
   CHECK(o.errors[0].field == "/latest/meta-data/local-hostname");
@@ -267,4 +270,24 @@ TEST_CASE("provision: config-2 step reads the drive, reports errors, keeps going
     CHECK(text.find("\"source\":\"config-2\"") != std::string::npos);
   }
   CHECK(found);
+}
+
+TEST_CASE("imds: the socket transport over the fake: refused, unreachable, a response") {
+  test::FakeSys sys;
+  SocketTransport t(sys, "169.254.169.254", 80);
+  sys.connect_errno = ECONNREFUSED;
+  CHECK(t.exchange("GET / HTTP/1.1\r\n\r\n").kind == Exchange::Kind::refused);
+  sys.connect_errno = ENETUNREACH;
+  auto e = t.exchange("GET / HTTP/1.1\r\n\r\n");
+  CHECK(e.kind == Exchange::Kind::unreachable);
+  CHECK(fetch_imds(sys, t).kind == ImdsOutcome::Kind::not_imds);
+  sys.connect_errno = EINPROGRESS;  // connects in the background (socket_error 0)
+  sys.files["socket"] = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi";
+  e = t.exchange("PUT /latest/api/token HTTP/1.1\r\n\r\n");
+  REQUIRE(e.kind == Exchange::Kind::response);
+  CHECK(e.response.status == 200);
+  CHECK(e.response.body == "hi");
+  CHECK(sys.sent.find("PUT /latest/api/token") != std::string::npos);
+  const auto open_now = sys.fds_open();
+  CHECK(std::count(open_now.begin(), open_now.end(), "socket") == 0);  // every socket closed
 }

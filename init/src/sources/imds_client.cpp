@@ -1,12 +1,9 @@
 #include "sources/imds_client.h"
 
 #include <arpa/inet.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -19,32 +16,27 @@ namespace lifeboat::src {
 
 namespace {
 
-std::int64_t now_ms() noexcept {
-  struct timespec ts;
-  if (::clock_gettime(CLOCK_MONOTONIC, &ts) != 0) return 0;
-  return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
-}
-
+// Closes the socket at scope exit (only read from and written to: nothing to report).
 struct Fd {
+  sys::Sys& sys;
   int fd = -1;
   ~Fd() {
-    if (fd >= 0) (void)::close(fd);  // a socket only read from/written to: nothing to report
+    if (fd >= 0) sys.close_quietly(fd);
   }
 };
 
-// Waits for `events` on fd until deadline. 1: ready, 0: timed out, -1: error (errno).
-int wait_fd(int fd, short events, std::int64_t deadline) noexcept {
+// Waits for `events` on fd until deadline. 1: ready, 0: timed out, -1: error (in err).
+int wait_fd(sys::Sys& sys, int fd, short events, std::int64_t deadline, int& err) noexcept {
   for (;;) {
-    std::int64_t left = deadline - now_ms();
+    std::int64_t left = deadline - sys.monotonic_ms();
     if (left <= 0) return 0;
-    struct pollfd p{fd, events, 0};
-    int n = ::poll(&p, 1, static_cast<int>(left));
-    if (n < 0) {
-      if (errno == EINTR) continue;
+    auto r = sys.poll_fd(fd, events, static_cast<int>(left));
+    if (!r.ok()) {
+      if (r.err == EINTR) continue;
+      err = r.err;
       return -1;
     }
-    if (n == 0) return 0;
-    return 1;
+    return r.value ? 1 : 0;
   }
 }
 
@@ -74,35 +66,36 @@ Exchange SocketTransport::exchange(std::string_view request) noexcept {
     if (::inet_pton(AF_INET, address_.c_str(), &sa.sin_addr) != 1)
       return fail(Exchange::Kind::error, "bad address " + address_);
 
-    Fd s;
-    s.fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (s.fd < 0) return from_errno(errno, "socket");
+    Fd s{sys_};
+    auto sock = sys_.socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (!sock.ok()) return from_errno(sock.err, "socket");
+    s.fd = sock.value;
 
-    std::int64_t deadline = now_ms() + connect_ms_;
-    if (::connect(s.fd, reinterpret_cast<struct sockaddr*>(&sa), sizeof sa) != 0) {
-      if (errno != EINPROGRESS && errno != EINTR) return from_errno(errno, "connect");
-      int w = wait_fd(s.fd, POLLOUT, deadline);
-      if (w < 0) return from_errno(errno, "poll");
+    int err = 0;
+    std::int64_t deadline = sys_.monotonic_ms() + connect_ms_;
+    if (auto c = sys_.connect(s.fd, &sa, sizeof sa); !c.ok()) {
+      if (c.err != EINPROGRESS && c.err != EINTR) return from_errno(c.err, "connect");
+      int w = wait_fd(sys_, s.fd, POLLOUT, deadline, err);
+      if (w < 0) return from_errno(err, "poll");
       if (w == 0) return fail(Exchange::Kind::timeout, strformat("connect timed out after %d ms", connect_ms_));
-      int soerr = 0;
-      socklen_t len = sizeof soerr;
-      if (::getsockopt(s.fd, SOL_SOCKET, SO_ERROR, &soerr, &len) != 0) return from_errno(errno, "getsockopt");
-      if (soerr != 0) return from_errno(soerr, "connect");
+      auto soerr = sys_.socket_error(s.fd);
+      if (!soerr.ok()) return from_errno(soerr.err, "getsockopt");
+      if (soerr.value != 0) return from_errno(soerr.value, "connect");
     }
 
-    deadline = now_ms() + io_ms_;
+    deadline = sys_.monotonic_ms() + io_ms_;
     std::string_view rest = request;
     while (!rest.empty()) {
-      ssize_t n = ::send(s.fd, rest.data(), rest.size(), MSG_NOSIGNAL);
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        if (errno != EAGAIN && errno != EWOULDBLOCK) return from_errno(errno, "send");
-        int w = wait_fd(s.fd, POLLOUT, deadline);
-        if (w < 0) return from_errno(errno, "poll");
+      auto n = sys_.send(s.fd, rest.data(), rest.size());
+      if (!n.ok()) {
+        if (n.err == EINTR) continue;
+        if (n.err != EAGAIN && n.err != EWOULDBLOCK) return from_errno(n.err, "send");
+        int w = wait_fd(sys_, s.fd, POLLOUT, deadline, err);
+        if (w < 0) return from_errno(err, "poll");
         if (w == 0) return fail(Exchange::Kind::timeout, strformat("send timed out after %d ms", io_ms_));
         continue;
       }
-      rest.remove_prefix(static_cast<std::size_t>(n));
+      rest.remove_prefix(n.value);
     }
 
     std::string received;
@@ -124,22 +117,21 @@ Exchange SocketTransport::exchange(std::string_view request) noexcept {
         meta::wipe(received);
         return fail(Exchange::Kind::error, "connection closed before a complete response");
       }
-      int w = wait_fd(s.fd, POLLIN, deadline);
-      if (w < 0) return from_errno(errno, "poll");
+      int w = wait_fd(sys_, s.fd, POLLIN, deadline, err);
+      if (w < 0) return from_errno(err, "poll");
       if (w == 0) {
         meta::wipe(received);
         return fail(Exchange::Kind::timeout, strformat("no response within %d ms", io_ms_));
       }
       char buf[4096];
-      ssize_t n = ::recv(s.fd, buf, sizeof buf, 0);
-      if (n < 0) {
-        if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-        int err = errno;
+      auto n = sys_.read(s.fd, buf, sizeof buf);
+      if (!n.ok()) {
+        if (n.err == EINTR || n.err == EAGAIN || n.err == EWOULDBLOCK) continue;
         meta::wipe(received);
-        return from_errno(err, "recv");
+        return from_errno(n.err, "recv");
       }
-      if (n == 0) eof = true;
-      else received.append(buf, static_cast<std::size_t>(n));
+      if (n.value == 0) eof = true;
+      else received.append(buf, n.value);
       if (received.size() > 2 * 1024 * 1024) {
         meta::wipe(received);
         return fail(Exchange::Kind::error, "response too large");
@@ -166,7 +158,7 @@ Exchange with_retries(HttpTransport& t, std::string_view request, int tries, int
 
 }  // namespace
 
-ImdsOutcome fetch_imds(HttpTransport& transport, int tries) {
+ImdsOutcome fetch_imds(sys::Sys& sys, HttpTransport& transport, int tries) {
   ImdsOutcome o;
   Exchange tok = with_retries(transport, meta::imds_token_request(), tries, o.requests);
   if (tok.kind != Exchange::Kind::response) {
@@ -189,9 +181,9 @@ ImdsOutcome fetch_imds(HttpTransport& transport, int tries) {
   }
 
   // GET path -> body (nullopt: absent or failed; failures other than 404 become errors).
-  const std::int64_t give_up_at = now_ms() + 8000;  // the whole metadata fetch, whatever answers
+  const std::int64_t give_up_at = sys.monotonic_ms() + 8000;  // the whole metadata fetch, whatever answers
   auto get = [&](const std::string& path) -> std::optional<std::string> {
-    if (now_ms() > give_up_at) {
+    if (sys.monotonic_ms() > give_up_at) {
       o.errors.push_back(Error{"imds", path, "not fetched: the 8 s budget for IMDS is spent"});
       return std::nullopt;
     }

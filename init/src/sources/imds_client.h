@@ -2,8 +2,8 @@
 // EC2 IMDSv2, the effectful half: a tiny blocking-with-deadlines HTTP client over a
 // non-blocking TCP socket, and the request sequence (token PUT, then GETs).
 //
-//   src::SocketTransport t(meta::kImdsAddress, meta::kImdsPort);   // ~1 s timeouts
-//   src::ImdsOutcome o = src::fetch_imds(t);
+//   src::SocketTransport t(sys, meta::kImdsAddress, meta::kImdsPort);   // ~1 s timeouts
+//   src::ImdsOutcome o = src::fetch_imds(sys, t);
 //   if (o.kind == ImdsOutcome::Kind::found) auto r = meta::imds_config(o.data);
 //
 // A refused, unreachable or timed-out connection and a 401/403/404/405 answer to the token
@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "metadata/http_response.h"
 #include "metadata/imds.h"
+#include "sys/sys.h"
 
 namespace lifeboat::src {
 
@@ -37,11 +38,12 @@ class HttpTransport {
 
 class SocketTransport final : public HttpTransport {
  public:
-  SocketTransport(std::string ipv4, int port, int connect_timeout_ms = 1000, int io_timeout_ms = 1000)
-      : address_(std::move(ipv4)), port_(port), connect_ms_(connect_timeout_ms), io_ms_(io_timeout_ms) {}
+  SocketTransport(sys::Sys& sys, std::string ipv4, int port, int connect_timeout_ms = 1000, int io_timeout_ms = 1000)
+      : sys_(sys), address_(std::move(ipv4)), port_(port), connect_ms_(connect_timeout_ms), io_ms_(io_timeout_ms) {}
   Exchange exchange(std::string_view request) noexcept override;
 
  private:
+  sys::Sys& sys_;
   std::string address_;
   int port_;
   int connect_ms_;
@@ -58,6 +60,7 @@ struct ImdsOutcome {
 };
 
 // The whole sequence. `tries` per request (>= 1).
-ImdsOutcome fetch_imds(HttpTransport& transport, int tries = 2);
+// `sys` gives the clock of the 8 s budget for the whole fetch.
+ImdsOutcome fetch_imds(sys::Sys& sys, HttpTransport& transport, int tries = 2);
 
 }  // namespace lifeboat::src

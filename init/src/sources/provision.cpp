@@ -231,14 +231,14 @@ void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepCo
   step.note(note);
 }
 
-void source_imds(sys::Sys&, StepRunner& steps, StepContext& step, Provision& p) {
+void source_imds(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p) {
   if (!source_enabled(p.cmdline, meta::Source::imds)) return step.skip("not in lifeboat.datasource");
   bool have_address = std::any_of(p.net.interfaces.begin(), p.net.interfaces.end(),
                                   [](const net::InterfaceReport& i) { return !i.addresses.empty(); });
   if (!have_address) return step.skip("no network address");
   std::unique_ptr<HttpTransport> t =
-      p.imds_transport ? p.imds_transport() : std::make_unique<SocketTransport>(meta::kImdsAddress, meta::kImdsPort);
-  ImdsOutcome o = fetch_imds(*t, 2);
+      p.imds_transport ? p.imds_transport() : std::make_unique<SocketTransport>(sys, meta::kImdsAddress, meta::kImdsPort);
+  ImdsOutcome o = fetch_imds(sys, *t, 2);
   if (o.kind == ImdsOutcome::Kind::not_imds) return step.skip("not on EC2 (" + o.detail + ")");
   steps.report_errors(o.errors);
   if (o.kind == ImdsOutcome::Kind::failed) return step.fail(o.detail);

@@ -396,6 +396,30 @@ Status RealSys::sethostname(const std::string& name) noexcept {
   return from_rc(::sethostname(name.c_str(), name.size()));
 }
 
+Status RealSys::connect(int fd, const void* addr, std::size_t addr_len) noexcept {
+  return from_rc(::connect(fd, static_cast<const struct sockaddr*>(addr), static_cast<socklen_t>(addr_len)));
+}
+
+Result<int> RealSys::socket_error(int fd) noexcept {
+  int err = 0;
+  socklen_t len = sizeof err;
+  if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) return Result<int>::failure(errno);
+  return Result<int>::success(err);
+}
+
+Result<std::size_t> RealSys::send(int fd, const void* buf, std::size_t len) noexcept {
+  const ssize_t n = ::send(fd, buf, len, MSG_NOSIGNAL);
+  if (n < 0) return Result<std::size_t>::failure(errno);
+  return Result<std::size_t>::success(static_cast<std::size_t>(n));
+}
+
+Result<bool> RealSys::poll_fd(int fd, short events, int timeout_ms) noexcept {
+  struct pollfd p{fd, events, 0};
+  const int n = ::poll(&p, 1, timeout_ms);
+  if (n < 0) return Result<bool>::failure(errno);
+  return Result<bool>::success(n > 0);
+}
+
 Result<std::size_t> RealSys::getrandom(void* buf, std::size_t len, unsigned flags) noexcept {
   const ssize_t n = ::getrandom(buf, len, flags);
   if (n < 0) return Result<std::size_t>::failure(errno);

@@ -45,6 +45,10 @@ class RealSys final : public Sys {
   Status finit_module(int fd, const std::string& params, int flags) noexcept override;
   Result<std::string> kernel_release() noexcept override;
   Status sethostname(const std::string& name) noexcept override;
+  Status connect(int fd, const void* addr, std::size_t addr_len) noexcept override;
+  Result<int> socket_error(int fd) noexcept override;
+  Result<std::size_t> send(int fd, const void* buf, std::size_t len) noexcept override;
+  Result<bool> poll_fd(int fd, short events, int timeout_ms) noexcept override;
   Result<std::size_t> getrandom(void* buf, std::size_t len, unsigned flags) noexcept override;
   Status reboot(int cmd) noexcept override;
   void sync() noexcept override;

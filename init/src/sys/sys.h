@@ -146,6 +146,14 @@ class Sys {
   // --- network, modules, system -----------------------------------------------------------
   virtual Result<int> socket(int domain, int type, int protocol) noexcept = 0;
   virtual Status ioctl(int fd, unsigned long request, void* arg) noexcept = 0;
+  // connect(2) (a non-blocking socket: EINPROGRESS comes back as the error).
+  virtual Status connect(int fd, const void* addr, std::size_t addr_len) noexcept = 0;
+  // getsockopt(SO_ERROR): the pending error of a non-blocking connect (0: connected).
+  virtual Result<int> socket_error(int fd) noexcept = 0;
+  // send(2) with MSG_NOSIGNAL (a closed peer is EPIPE, never SIGPIPE).
+  virtual Result<std::size_t> send(int fd, const void* buf, std::size_t len) noexcept = 0;
+  // poll(2) on one fd: true when `events` (POLLIN, POLLOUT) are ready, false on timeout.
+  virtual Result<bool> poll_fd(int fd, short events, int timeout_ms) noexcept = 0;
   virtual Status finit_module(int fd, const std::string& params, int flags) noexcept = 0;
   virtual Result<std::string> kernel_release() noexcept = 0;  // uname -r
   virtual Status sethostname(const std::string& name) noexcept = 0;
