@@ -28,7 +28,6 @@ RAW = re.compile(r"(?<![\w:>.])::(" + "|".join(SYSCALLS) + r")\s*\(")
 RAW_LEFT = {
     "cli/toolkit.cpp": 31,
     "guest/ops.cpp": 18,
-    "cli/prompt.cpp": 9,
 }
 
 

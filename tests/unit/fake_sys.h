@@ -204,7 +204,16 @@ class FakeSys : public sys::Sys {
     if (std_fds.erase(fd)) return sys::ok_status();
     return fds_.erase(fd) ? sys::ok_status() : Status::failure(EBADF);
   }
+  // Standard input: files["/dev/stdin"], read once from the start.
+  std::size_t stdin_offset = 0;
   Result<std::size_t> read(int fd, void* buf, std::size_t len) noexcept override {
+    if (fd == 0 && std_fds.count(0)) {
+      const std::string& in = files["/dev/stdin"];
+      std::size_t n = stdin_offset < in.size() ? std::min(len, in.size() - stdin_offset) : 0;
+      in.copy(static_cast<char*>(buf), n, stdin_offset);
+      stdin_offset += n;
+      return Result<std::size_t>::success(n);
+    }
     auto it = fds_.find(fd);
     if (it == fds_.end()) return Result<std::size_t>::failure(EBADF);
     const std::string& data = files[it->second.path];
@@ -283,6 +292,32 @@ class FakeSys : public sys::Sys {
   Status ioctl(int, unsigned long request, void* arg) noexcept override {
     ioctls.push_back(request);
     return on_ioctl ? on_ioctl(request, arg) : sys::ok_status();
+  }
+  // Terminals: files whose path is in tty_paths (the std fds are "/dev/console"); their
+  // c_lflag is kept by path, every change recorded in lflag_history.
+  std::set<std::string> tty_paths;
+  std::map<std::string, unsigned> tty_lflag;
+  std::vector<unsigned> lflag_history;
+  std::string path_of_fd(int fd) const {
+    if (std_fds.count(fd)) return "/dev/console";
+    auto it = fds_.find(fd);
+    return it == fds_.end() ? std::string() : it->second.path;
+  }
+  bool isatty(int fd) noexcept override { return tty_paths.count(path_of_fd(fd)) > 0; }
+  Result<int> dup(int fd) noexcept override {
+    std::string p = path_of_fd(fd);
+    if (p.empty()) return Result<int>::failure(EBADF);
+    return open_special(p);
+  }
+  Result<unsigned> terminal_lflag(int fd) noexcept override {
+    if (!isatty(fd)) return Result<unsigned>::failure(ENOTTY);
+    return Result<unsigned>::success(tty_lflag[path_of_fd(fd)]);
+  }
+  Status set_terminal_lflag(int fd, unsigned lflag) noexcept override {
+    if (!isatty(fd)) return Status::failure(ENOTTY);
+    tty_lflag[path_of_fd(fd)] = lflag;
+    lflag_history.push_back(lflag);
+    return sys::ok_status();
   }
   // Sockets: connect fails with connect_errno (0: connects at once); what is sent is
   // appended to `sent`; poll_fd is always ready; reading a socket reads files["socket"].

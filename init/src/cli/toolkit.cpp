@@ -360,7 +360,7 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
     take(o, r);
     return kExitFailure;
   }
-  std::string pw, error = read_secret("New password for " + user + ": ", "Retype the new password: ", pw);
+  std::string pw, error = read_secret(sys, "New password for " + user + ": ", "Retype the new password: ", pw);
   if (!error.empty()) error = "password: " + error;
   std::string hash;
   if (error.empty()) {

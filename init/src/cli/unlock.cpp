@@ -115,7 +115,7 @@ int cmd_unlock(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   if (!plan.refusal.empty()) return o.err += "rescue: unlock: " + luks.path + ": " + plan.refusal + "\n", kExitFailure;
 
   std::string pass;
-  error = read_secret("Passphrase for " + luks.path + ": ", nullptr, pass);
+  error = read_secret(sys, "Passphrase for " + luks.path + ": ", nullptr, pass);
   if (!error.empty()) return o.err += "rescue: unlock: passphrase: " + error + "\n", kExitFailure;
 
   const std::string name = disks::luks_mapper_name(luks.uuid, luks.name);

@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <linux/openat2.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -394,6 +395,27 @@ Result<std::string> RealSys::kernel_release() noexcept {
 
 Status RealSys::sethostname(const std::string& name) noexcept {
   return from_rc(::sethostname(name.c_str(), name.size()));
+}
+
+bool RealSys::isatty(int fd) noexcept { return ::isatty(fd) == 1; }
+
+Result<int> RealSys::dup(int fd) noexcept {
+  const int d = ::fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (d < 0) return Result<int>::failure(errno);
+  return Result<int>::success(d);
+}
+
+Result<unsigned> RealSys::terminal_lflag(int fd) noexcept {
+  struct termios t {};
+  if (::tcgetattr(fd, &t) != 0) return Result<unsigned>::failure(errno);
+  return Result<unsigned>::success(static_cast<unsigned>(t.c_lflag));
+}
+
+Status RealSys::set_terminal_lflag(int fd, unsigned lflag) noexcept {
+  struct termios t {};
+  if (::tcgetattr(fd, &t) != 0) return Status::failure(errno);
+  t.c_lflag = static_cast<tcflag_t>(lflag);
+  return from_rc(::tcsetattr(fd, TCSAFLUSH, &t));
 }
 
 Status RealSys::connect(int fd, const void* addr, std::size_t addr_len) noexcept {

@@ -45,6 +45,10 @@ class RealSys final : public Sys {
   Status finit_module(int fd, const std::string& params, int flags) noexcept override;
   Result<std::string> kernel_release() noexcept override;
   Status sethostname(const std::string& name) noexcept override;
+  bool isatty(int fd) noexcept override;
+  Result<int> dup(int fd) noexcept override;
+  Result<unsigned> terminal_lflag(int fd) noexcept override;
+  Status set_terminal_lflag(int fd, unsigned lflag) noexcept override;
   Status connect(int fd, const void* addr, std::size_t addr_len) noexcept override;
   Result<int> socket_error(int fd) noexcept override;
   Result<std::size_t> send(int fd, const void* buf, std::size_t len) noexcept override;

@@ -137,6 +137,13 @@ class Sys {
   void close_quietly(int fd) noexcept { (void)close(fd); }
   Status mkdir_p(const std::string& path, mode_t mode = 0755) noexcept;
 
+  // --- terminals -----------------------------------------------------------------------
+  virtual bool isatty(int fd) noexcept = 0;
+  virtual Result<int> dup(int fd) noexcept = 0;  // close-on-exec
+  // tcgetattr/tcsetattr(TCSAFLUSH) of c_lflag only (ECHO, ECHONL, ICANON...).
+  virtual Result<unsigned> terminal_lflag(int fd) noexcept = 0;
+  virtual Status set_terminal_lflag(int fd, unsigned lflag) noexcept = 0;
+
   // --- mounts ------------------------------------------------------------------------
   virtual Status mount(const std::string& source, const std::string& target,
                        const std::string& fstype, unsigned long flags,
