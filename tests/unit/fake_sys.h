@@ -223,7 +223,9 @@ class FakeSys : public sys::Sys {
     it->second.offset += n;
     return Result<std::size_t>::success(n);
   }
+  std::string fail_writes_to;  // writes to this path fail with ENOSPC
   Result<std::size_t> write(int fd, const void* buf, std::size_t len) noexcept override {
+    if (!fail_writes_to.empty() && path_of_fd(fd) == fail_writes_to) return Result<std::size_t>::failure(ENOSPC);
     std::string* target;
     if (std_fds.count(fd)) target = &files["/dev/console"];
     else if (auto it = fds_.find(fd); it != fds_.end()) target = &files[it->second.path];
@@ -255,6 +257,41 @@ class FakeSys : public sys::Sys {
     if (it == files.end()) return Status::failure(ENOENT);
     files[to] = it->second;
     files.erase(from);
+    if (auto m = meta.find(from); m != meta.end()) {
+      meta[to] = m->second;
+      meta.erase(m);
+    } else {
+      meta.erase(to);
+    }
+    return sys::ok_status();
+  }
+  // Owner and permission bits by path (set by fchown/fchmod, moved by rename); a file
+  // without an entry is 0644 root:root.
+  std::map<std::string, sys::FileStat> meta;
+  Result<sys::FileStat> lstat(const std::string& path) noexcept override {
+    sys::FileStat st;
+    if (auto m = meta.find(path); m != meta.end()) st = m->second;
+    else st.mode = 0644;
+    if (auto t = types.find(path); t != types.end()) st.mode = (st.mode & 07777) | t->second;
+    else if (dirs.count(path)) st.mode = S_IFDIR | 0755;
+    else if (files.count(path)) st.mode = (st.mode & 07777) | S_IFREG;
+    else return Result<sys::FileStat>::failure(ENOENT);
+    return Result<sys::FileStat>::success(st);
+  }
+  Result<sys::FileStat> stat(const std::string& path) noexcept override { return lstat(path); }  // no links
+  Status fchown(int fd, uid_t uid, gid_t gid) noexcept override {
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return Status::failure(EBADF);
+    auto& m = meta[it->second.path];
+    if (m.mode == 0) m.mode = 0600;
+    m.uid = uid;
+    m.gid = gid;
+    return sys::ok_status();
+  }
+  Status fchmod(int fd, mode_t mode) noexcept override {
+    auto it = fds_.find(fd);
+    if (it == fds_.end()) return Status::failure(EBADF);
+    meta[it->second.path].mode = mode & 07777;
     return sys::ok_status();
   }
   Status unlink(const std::string& path) noexcept override {

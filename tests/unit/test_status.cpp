@@ -89,7 +89,7 @@ TEST_CASE("status: atomic write into the run dir") {
   CHECK(st.ok());
   CHECK(sys.dirs.count("/run/lifeboat"));
   CHECK(sys.files.count("/run/lifeboat/status.json"));
-  CHECK_FALSE(sys.files.count("/run/lifeboat/status.json.tmp"));
+  CHECK_FALSE(sys.files.count("/run/lifeboat/status.json.lifeboat-tmp"));
   CHECK(json::parse(sys.files["/run/lifeboat/status.json"])["schema"] == 1);
 }
 

@@ -375,7 +375,7 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   }
   auto updated = guest::replace_shadow_password(shadow.value, user, hash);
   bool ok = updated.has_value() && session.writable();
-  if (ok && !guest::replace_file(shadow_path, *updated, 0640, 0, 0, error)) {
+  if (ok && !guest::replace_file(sys, shadow_path, *updated, 0640, 0, 0, error)) {
     r.err += "rescue: passwd: " + error + "\n";
     ok = false;
   }
@@ -383,7 +383,7 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
     r.out += "rescue: passwd: password of '" + user + "' changed in the guest's /etc/shadow\n";
     auto se = sys.read_guest_file(root, "/etc/selinux/config", 1 << 20);
     if (se.ok() && guest::selinux_enforcing(se.value)) {
-      if (guest::replace_file(guest::in_guest(sys, root, "/.autorelabel", resolve_error), "", 0644, 0, 0, error))
+      if (guest::replace_file(sys, guest::in_guest(sys, root, "/.autorelabel", resolve_error), "", 0644, 0, 0, error))
         r.out += "rescue: passwd: SELinux enforcing: created /.autorelabel (the guest relabels at next boot)\n";
       else
         r.err += "rescue: passwd: " + error + " (SELinux may refuse the new shadow: touch /.autorelabel)\n";
@@ -471,7 +471,7 @@ int cmd_authorize_key(const std::vector<std::string>& args, sys::Sys& sys, CliOu
   if (!existing.empty() && existing.back() != '\n') existing += "\n";
   existing += ssh::canonical_line(*key) + "\n";
   std::string error;
-  if (!guest::replace_file(file, existing, 0600, entry->uid, entry->gid, error)) return fail(error);
+  if (!guest::replace_file(sys, file, existing, 0600, entry->uid, entry->gid, error)) return fail(error);
   r.out += "rescue: authorize-key: added " + ssh::fingerprint_sha256(key->blob) + " to " + entry->home +
            "/.ssh/authorized_keys of '" + user + "'\n";
   session.close();
@@ -520,7 +520,7 @@ int cmd_firewall_off(const std::vector<std::string>& args, sys::Sys& sys, CliOut
       continue;
     }
     if (a.kind == guest::FirewallAction::Kind::rewrite_file) {
-      if (!guest::replace_file(p, a.content, 0644, 0, 0, error)) {
+      if (!guest::replace_file(sys, p, a.content, 0644, 0, 0, error)) {
         r.err += "rescue: firewall-off: " + error + "\n";
         ok = false;
         continue;

@@ -24,11 +24,11 @@ std::vector<disks::MountInfo> mountinfo(sys::Sys& sys) {
   return disks::parse_mountinfo(text.value);
 }
 
-bool device_numbers(const std::string& dev, unsigned& major_, unsigned& minor_) {
-  struct stat st {};
-  if (::stat(dev.c_str(), &st) != 0 || !S_ISBLK(st.st_mode)) return false;
-  major_ = major(st.st_rdev);
-  minor_ = minor(st.st_rdev);
+bool device_numbers(sys::Sys& sys, const std::string& dev, unsigned& major_, unsigned& minor_) {
+  auto st = sys.stat(dev);  // follows /dev/VG/LV links to their node
+  if (!st.ok() || !S_ISBLK(st.value.mode)) return false;
+  major_ = major(st.value.rdev);
+  minor_ = minor(st.value.rdev);
   return true;
 }
 
@@ -124,7 +124,7 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
   }
   if (mounted_at) *mounted_at = target;
   unsigned maj = 0, min = 0;
-  if (!device_numbers(dev, maj, min)) {
+  if (!device_numbers(sys, dev, maj, min)) {
     r.err += "rescue: mount: " + dev + ": not a block device\n";
     return false;
   }
@@ -139,7 +139,7 @@ bool mount_device(sys::Sys& sys, const std::string& dev, const std::string& targ
           return false;
         }
       }
-    if (!device_numbers(dev, maj, min)) {  // an LV activated again: its node was made anew
+    if (!device_numbers(sys, dev, maj, min)) {  // an LV activated again: its node was made anew
       r.err += "rescue: mount: " + dev + ": not a block device any more\n";
       return false;
     }
@@ -337,68 +337,19 @@ bool unmount_under(sys::Sys& sys, const std::string& prefix, Report& r) {
   return ok;
 }
 
-bool replace_file(const std::string& path, const std::string& content, mode_t mode, uid_t uid, gid_t gid,
-                  std::string& error) {
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) == 0) {
-    if (!S_ISREG(st.st_mode)) {
-      error = path + ": not a regular file (refusing to replace it)";
-      return false;
-    }
-    mode = st.st_mode & 07777;
-    uid = st.st_uid;
-    gid = st.st_gid;
-  } else if (errno != ENOENT) {
-    error = path + ": " + sys::error_text(errno);
-    return false;
-  }
-  auto slash = path.rfind('/');
-  std::string dir = slash == 0 ? "/" : path.substr(0, slash);
-  std::string tmp = path + ".rescue-tmp";
-  (void)::unlink(tmp.c_str());
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) {
-    error = tmp + ": " + sys::error_text(errno);
-    return false;
-  }
-  auto fail = [&](const std::string& what) {
-    error = tmp + ": " + what + ": " + sys::error_text(errno);
-    ::close(fd);
-    (void)::unlink(tmp.c_str());
-    return false;
-  };
-  if (::fchown(fd, uid, gid) != 0) return fail("chown");
-  if (::fchmod(fd, mode) != 0) return fail("chmod");
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return fail("write");
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return fail("fsync");
-  if (::close(fd) != 0) {
-    error = tmp + ": close: " + sys::error_text(errno);
-    (void)::unlink(tmp.c_str());
-    return false;
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = path + ": rename: " + sys::error_text(errno);
-    (void)::unlink(tmp.c_str());
-    return false;
-  }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    if (::fsync(dfd) != 0) {
-      error = dir + ": fsync: " + sys::error_text(errno);
-      ::close(dfd);
-      return false;
-    }
-    ::close(dfd);
-  }
-  return true;
+bool replace_file(sys::Sys& sys, const std::string& path, const std::string& content, mode_t mode, uid_t uid,
+                  gid_t gid, std::string& error) {
+  sys::ReplaceOptions o;
+  o.mode = mode;
+  o.uid = static_cast<int>(uid);
+  o.gid = static_cast<int>(gid);
+  o.keep_existing = true;
+  o.sync_dir = true;
+  std::string what;
+  auto st = sys.replace_file(path, content, o, &what);
+  if (st.ok()) return true;
+  error = what.ends_with("not a regular file") ? what + " (refusing to replace it)" : what + ": " + sys::error_text(st.err);
+  return false;
 }
 
 }  // namespace lifeboat::guest

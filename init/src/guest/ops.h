@@ -69,9 +69,9 @@ bool mount_is_rw(sys::Sys& sys, const std::string& path);
 bool is_mount_point(sys::Sys& sys, const std::string& path);
 
 // Writes `path` atomically: a temp file in the same directory, same mode/owner as the
-// existing file (or `mode`/`uid`/`gid` when new), fsync, rename, fsync of the directory.
-// Refuses to replace a symlink.
-bool replace_file(const std::string& path, const std::string& content, mode_t mode, uid_t uid, gid_t gid,
+// existing file (or `mode`/`uid`/`gid` when new), fsync, rename, fsync of the directory
+// (sys::Sys::replace_file). Refuses to replace anything but a regular file (a symlink).
+bool replace_file(sys::Sys& sys, const std::string& path, const std::string& content, mode_t mode, uid_t uid, gid_t gid,
                   std::string& error);
 
 

@@ -333,6 +333,22 @@ Result<unsigned> RealSys::file_type(int fd) noexcept {
   return Result<unsigned>::success(st.st_mode & S_IFMT);
 }
 
+Result<FileStat> RealSys::lstat(const std::string& path) noexcept {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return Result<FileStat>::failure(errno);
+  return Result<FileStat>::success(FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev});
+}
+
+Result<FileStat> RealSys::stat(const std::string& path) noexcept {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Result<FileStat>::failure(errno);
+  return Result<FileStat>::success(FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev});
+}
+
+Status RealSys::fchown(int fd, uid_t uid, gid_t gid) noexcept { return from_rc(::fchown(fd, uid, gid)); }
+
+Status RealSys::fchmod(int fd, mode_t mode) noexcept { return from_rc(::fchmod(fd, mode)); }
+
 bool RealSys::exists(const std::string& path) noexcept {
   struct stat st;
   return ::stat(path.c_str(), &st) == 0;

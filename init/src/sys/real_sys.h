@@ -45,6 +45,10 @@ class RealSys final : public Sys {
   Status finit_module(int fd, const std::string& params, int flags) noexcept override;
   Result<std::string> kernel_release() noexcept override;
   Status sethostname(const std::string& name) noexcept override;
+  Result<FileStat> lstat(const std::string& path) noexcept override;
+  Result<FileStat> stat(const std::string& path) noexcept override;
+  Status fchown(int fd, uid_t uid, gid_t gid) noexcept override;
+  Status fchmod(int fd, mode_t mode) noexcept override;
   bool isatty(int fd) noexcept override;
   Result<int> dup(int fd) noexcept override;
   Result<unsigned> terminal_lflag(int fd) noexcept override;

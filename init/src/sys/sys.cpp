@@ -113,21 +113,70 @@ Status Sys::write_file(const std::string& path, std::string_view data, mode_t mo
 }
 
 Status Sys::write_file_atomic(const std::string& path, std::string_view data, mode_t mode) noexcept {
-  std::string tmp;
+  ReplaceOptions o;
+  o.mode = mode;
+  return replace_file(path, data, o);
+}
+
+Status Sys::replace_file(const std::string& path, std::string_view data, const ReplaceOptions& o,
+                         std::string* what) noexcept {
   try {
-    tmp = path + ".tmp";
+    auto failed = [&](const std::string& where, int err) {
+      if (what) *what = where;
+      return Status::failure(err);
+    };
+    mode_t mode = o.mode;
+    int uid = o.uid, gid = o.gid;
+    if (o.keep_existing) {
+      auto st = lstat(path);
+      if (st.ok()) {
+        if (!S_ISREG(st.value.mode)) return failed(path + ": not a regular file", EINVAL);
+        mode = st.value.mode & 07777;
+        uid = static_cast<int>(st.value.uid);
+        gid = static_cast<int>(st.value.gid);
+      } else if (st.err != ENOENT) {
+        return failed(path, st.err);
+      }
+    }
+    const std::string tmp = path + ".lifeboat-tmp";  // a name no guest file is likely to have
+    (void)unlink(tmp);  // a stale one (ENOENT is the usual answer)
+    auto fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+    if (!fd.ok()) return failed(tmp, fd.err);
+    std::string step;
+    Status st = ok_status();
+    if (uid >= 0 || gid >= 0) {
+      st = fchown(fd.value, static_cast<uid_t>(uid), static_cast<gid_t>(gid));
+      step = "chown";
+    }
+    if (st.ok()) st = fchmod(fd.value, mode), step = "chmod";
+    if (st.ok()) st = write_all(fd.value, data), step = "write";
+    if (st.ok()) st = fsync(fd.value), step = "fsync";
+    auto cl = close(fd.value);
+    if (st.ok() && !cl.ok()) st = cl, step = "close";
+    if (st.ok()) {
+      st = rename(tmp, path);
+      if (!st.ok()) {
+        (void)unlink(tmp);  // the first error is the one to report
+        return failed(path + ": rename", st.err);
+      }
+    } else {
+      (void)unlink(tmp);
+      return failed(tmp + ": " + step, st.err);
+    }
+    if (o.sync_dir) {
+      const auto slash = path.rfind('/');
+      const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+      auto dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (dfd.ok()) {
+        auto sy = fsync(dfd.value);
+        close_quietly(dfd.value);  // read-only
+        if (!sy.ok()) return failed(dir + ": fsync", sy.err);
+      }
+    }
+    return ok_status();
   } catch (...) {
     return Status::failure(ENOMEM);
   }
-  auto fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOCTTY, mode);
-  if (!fd.ok()) return Status::failure(fd.err);
-  auto st = write_all(fd.value, data);
-  if (st.ok()) st = fsync(fd.value);
-  auto cl = close(fd.value);
-  if (st.ok()) st = cl;
-  if (st.ok()) st = rename(tmp, path);
-  if (!st.ok()) (void)unlink(tmp);  // best-effort cleanup: the first error is the one to report
-  return st;
 }
 
 Status Sys::random_bytes(void* out, std::size_t n) noexcept {

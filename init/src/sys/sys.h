@@ -37,6 +37,23 @@ inline Status ok_status() noexcept { return Status{}; }
 // strerror() that never returns null.
 const char* error_text(int err) noexcept;
 
+struct FileStat {
+  mode_t mode = 0;  // type and permission bits (st_mode)
+  uid_t uid = 0;
+  gid_t gid = 0;
+  dev_t rdev = 0;
+};
+
+// Sys::replace_file: the file's mode and owner when it is new; `keep_existing` keeps those
+// of the file it replaces and refuses to replace anything but a regular file (a guest's
+// /etc/shadow, authorized_keys); `sync_dir` fsyncs the directory after the rename.
+struct ReplaceOptions {
+  mode_t mode = 0644;
+  int uid = -1, gid = -1;  // -1: leave as created
+  bool keep_existing = false;
+  bool sync_dir = false;
+};
+
 struct DirEntry {
   std::string name;
   unsigned char type = 0;  // DT_DIR, DT_REG, DT_LNK, ... (DT_UNKNOWN possible)
@@ -115,6 +132,10 @@ class Sys {
   virtual Result<std::string> fd_path(int fd) noexcept = 0;
   // The file type of an open fd (S_IFREG, S_IFIFO, ... as in st_mode & S_IFMT).
   virtual Result<unsigned> file_type(int fd) noexcept = 0;
+  virtual Result<FileStat> lstat(const std::string& path) noexcept = 0;
+  virtual Result<FileStat> stat(const std::string& path) noexcept = 0;  // follows links
+  virtual Status fchown(int fd, uid_t uid, gid_t gid) noexcept = 0;
+  virtual Status fchmod(int fd, mode_t mode) noexcept = 0;
   virtual Result<std::vector<DirEntry>> list_dir(const std::string& path) noexcept = 0;
 
   // Helpers built on open/read/write/close (overridable).
@@ -127,9 +148,15 @@ class Sys {
   // EINVAL for anything not regular), at most max_bytes (more: EFBIG).
   Result<std::string> read_guest_file(const std::string& root, const std::string& path,
                                       std::size_t max_bytes) noexcept;
-  // Writes path.tmp, fsyncs, renames over path.
+  // Writes path.lifeboat-tmp, fsyncs, renames over path: replace_file(path, data, {mode}).
   Status write_file_atomic(const std::string& path, std::string_view data,
                            mode_t mode = 0644) noexcept;
+  // The one atomic file write: a fresh path.lifeboat-tmp (O_EXCL, O_NOFOLLOW: a link planted there is
+  // not followed), owner and mode set, written, fsynced, renamed over path. On failure the
+  // tmp file is removed and `what` (optional) names the file and the step that failed
+  // ("/etc/shadow.lifeboat-tmp: write", "/etc/shadow: not a regular file").
+  Status replace_file(const std::string& path, std::string_view data, const ReplaceOptions& o,
+                      std::string* what = nullptr) noexcept;
   Status write_all(int fd, std::string_view data) noexcept;
   // close() where nothing can be done about an error: fds only read from, a parent's copy
   // of a child's end, cleanup after another error. On Linux the fd is released whatever
