@@ -279,6 +279,37 @@ class FakeSys : public sys::Sys {
     return Result<sys::FileStat>::success(st);
   }
   Result<sys::FileStat> stat(const std::string& path) noexcept override { return lstat(path); }  // no links
+  Status chown_path(const std::string& path, uid_t uid, gid_t gid) noexcept override {
+    if (!exists(path)) return Status::failure(ENOENT);
+    meta[path].uid = uid;
+    meta[path].gid = gid;
+    return sys::ok_status();
+  }
+  Status chmod_path(const std::string& path, mode_t mode) noexcept override {
+    if (!exists(path)) return Status::failure(ENOENT);
+    meta[path].mode = mode & 07777;
+    return sys::ok_status();
+  }
+  // Links by path (readlink's answers); other paths: EINVAL (not a link) or ENOENT.
+  std::map<std::string, std::string> links;
+  Result<std::string> readlink(const std::string& path) noexcept override {
+    if (auto it = links.find(path); it != links.end()) return Result<std::string>::success(it->second);
+    return Result<std::string>::failure(exists(path) ? EINVAL : ENOENT);
+  }
+  // run_in_root: recorded, answered with foreground_result (or foreground_errno).
+  struct ForegroundRun {
+    std::string root;
+    std::vector<std::string> argv, env;
+  };
+  std::vector<ForegroundRun> foreground_runs;
+  sys::ForegroundResult foreground_result{0, 0};
+  int foreground_errno = 0;
+  Result<sys::ForegroundResult> run_in_root(const std::string& root, const std::vector<std::string>& argv,
+                                            const std::vector<std::string>& env) noexcept override {
+    foreground_runs.push_back({root, argv, env});
+    if (foreground_errno) return Result<sys::ForegroundResult>::failure(foreground_errno);
+    return Result<sys::ForegroundResult>::success(foreground_result);
+  }
   Status fchown(int fd, uid_t uid, gid_t gid) noexcept override {
     auto it = fds_.find(fd);
     if (it == fds_.end()) return Status::failure(EBADF);
@@ -298,6 +329,13 @@ class FakeSys : public sys::Sys {
     return files.erase(path) ? sys::ok_status() : Status::failure(ENOENT);
   }
   bool exists(const std::string& path) noexcept override { return files.count(path) || dirs.count(path); }
+  Status each_dir_entry(const std::string& path, const std::function<bool(const sys::DirEntry&)>& visit) noexcept override {
+    auto all = list_dir(path);
+    if (!all.ok()) return Status::failure(all.err);
+    for (const auto& e : all.value)
+      if (!visit(e)) break;
+    return sys::ok_status();
+  }
   Result<std::vector<sys::DirEntry>> list_dir(const std::string& path) noexcept override {
     if (!dirs.count(path)) return Result<std::vector<sys::DirEntry>>::failure(ENOENT);
     std::vector<sys::DirEntry> out;

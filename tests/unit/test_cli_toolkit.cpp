@@ -87,3 +87,32 @@ TEST_CASE("cli: summary renders what status.json has, leniently") {
   CHECK(odd.find("ssh:") == std::string::npos);
   CHECK(odd.find("disks:\n  none found") != std::string::npos);
 }
+
+TEST_CASE("cli: du walks a tree through sys: biggest first, other filesystems skipped, errors counted") {
+  test::FakeSys sys;
+  sys.add_dir("/data");
+  sys.add_dir("/data/logs");
+  sys.add_dir("/data/other-fs");
+  sys.add_file("/data/logs/huge.log", "");
+  sys.add_file("/data/small.txt", "");
+  sys.add_file("/data/other-fs/elsewhere.bin", "");
+  sys.meta["/data/logs/huge.log"] = sys::FileStat{0644, 0, 0, 0, 0, 2u * 1024 * 1024 * 2};  // 2 GiB
+  sys.meta["/data/small.txt"] = sys::FileStat{0644, 0, 0, 0, 0, 8};                       // 4 KiB
+  sys.meta["/data/other-fs"] = sys::FileStat{0755, 0, 0, 0, 7, 8};                        // dev 7
+  sys.meta["/data/other-fs/elsewhere.bin"] = sys::FileStat{0644, 0, 0, 0, 7, 999999};
+  CliOutput o;
+  CHECK(rescue_main({"du", "/data"}, sys, o) == kExitOk);
+  CHECK(o.out.find("/data/logs/huge.log") != std::string::npos);
+  CHECK(o.out.find("/data/logs/huge.log") < o.out.find("/data/small.txt"));
+  CHECK(o.out.find("elsewhere.bin") == std::string::npos);  // on another filesystem
+  CHECK(o.out.find("total: 2.0 GiB in /data") != std::string::npos);
+  CHECK(o.err.empty());
+}
+
+TEST_CASE("cli: du on a path that is not a directory says so") {
+  test::FakeSys sys;
+  sys.add_file("/data.img", "");
+  CliOutput o;
+  CHECK(rescue_main({"du", "/data.img"}, sys, o) == kExitFailure);
+  CHECK(o.err == "rescue: du: /data.img: not a directory\n");
+}

@@ -209,12 +209,6 @@ bool unmount_all_guests(sys::Sys& sys, CliOutput& o) {
 }
 
 // --- chroot -------------------------------------------------------------------------------
-namespace {
-volatile sig_atomic_t g_child = 0;
-extern "C" void forward_signal(int sig) {
-  if (g_child > 0) ::kill(g_child, sig);
-}
-}  // namespace
 
 int cmd_chroot(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
   if (args.size() > 1 && (args[1] == "--help" || args[1] == "-h")) return o.out += subcommand_help("chroot"), kExitOk;
@@ -264,59 +258,19 @@ int cmd_chroot(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
     take(o, r);  // shown after the command; flush what we have to stderr now
     if (!o.out.empty()) (void)sys.write_all(2, o.out), o.out.clear();
     if (!o.err.empty()) (void)sys.write_all(2, o.err), o.err.clear();
-    struct sigaction ign {}, fwd {}, old_int {}, old_quit {}, old_hup {}, old_term {};
-    ign.sa_handler = SIG_IGN;
-    fwd.sa_handler = forward_signal;
-    ::sigaction(SIGINT, &ign, &old_int);
-    ::sigaction(SIGQUIT, &ign, &old_quit);
-    ::sigaction(SIGHUP, &fwd, &old_hup);
-    ::sigaction(SIGTERM, &fwd, &old_term);
-    pid_t pid = ::fork();
-    if (pid == 0) {
-      struct sigaction dfl {};
-      dfl.sa_handler = SIG_DFL;
-      for (int s : {SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGPIPE}) ::sigaction(s, &dfl, nullptr);
-      sigset_t none;
-      sigemptyset(&none);
-      ::sigprocmask(SIG_SETMASK, &none, nullptr);
-      if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) {
-        ::dprintf(2, "rescue: chroot %s: %s\n", root.c_str(), std::strerror(errno));
-        ::_exit(127);
-      }
-      const char* term = ::getenv("TERM");
-      std::string term_env = std::string("TERM=") + (term ? term : "linux");
-      std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-                                      "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=" + cmd[0], term_env};
-      std::vector<char*> argv, envp;
-      for (auto& a : cmd) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      for (auto& e : env) envp.push_back(e.data());
-      envp.push_back(nullptr);
-      ::execvpe(argv[0], argv.data(), envp.data());
-      ::dprintf(2, "rescue: chroot: %s: %s\n", cmd[0].c_str(), std::strerror(errno));
-      ::_exit(errno == ENOENT ? 127 : 126);
-    }
-    if (pid < 0) {
-      r.err += strformat("rescue: chroot: fork: %s\n", sys::error_text(errno));
+    const char* term = std::getenv("TERM");
+    const std::vector<std::string> env = {"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                                          "HOME=/root", "USER=root", "LOGNAME=root", "SHELL=" + cmd[0],
+                                          std::string("TERM=") + (term ? term : "linux")};
+    auto job = sys.run_in_root(root, cmd, env);
+    if (!job.ok()) {
+      r.err += strformat("rescue: chroot: %s: %s\n", cmd[0].c_str(), sys::error_text(job.err));
+    } else if (job.value.signal) {
+      rc = 128 + job.value.signal;
+      r.err += strformat("rescue: chroot: %s killed by signal %d\n", cmd[0].c_str(), job.value.signal);
     } else {
-      g_child = pid;
-      int status = 0;
-      pid_t w;
-      do {
-        w = ::waitpid(pid, &status, 0);
-      } while (w < 0 && errno == EINTR);
-      g_child = 0;
-      if (w < 0) r.err += strformat("rescue: chroot: waitpid: %s\n", sys::error_text(errno));
-      else if (WIFEXITED(status)) rc = WEXITSTATUS(status);
-      else if (WIFSIGNALED(status)) {
-        rc = 128 + WTERMSIG(status);
-        r.err += strformat("rescue: chroot: %s killed by signal %d\n", cmd[0].c_str(), WTERMSIG(status));
-      }
+      rc = job.value.exit_code;
     }
-    ::sigaction(SIGINT, &old_int, nullptr);
-    ::sigaction(SIGQUIT, &old_quit, nullptr);
-    ::sigaction(SIGHUP, &old_hup, nullptr);
-    ::sigaction(SIGTERM, &old_term, nullptr);
   }
   // Binds first (lazy when busy: a process left behind in the chroot), then the guest.
   for (auto it = binds.rbegin(); it != binds.rend(); ++it) {
@@ -437,16 +391,16 @@ int cmd_authorize_key(const std::vector<std::string>& args, sys::Sys& sys, CliOu
   std::string home_error;
   std::string home = guest::dir_in_guest(sys, root, entry->home, home_error);
   if (home.empty()) return fail("home directory " + entry->home + ": " + home_error);
-  struct stat st {};
-  if (::lstat(home.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+  if (auto st = sys.lstat(home); !st.ok() || !S_ISDIR(st.value.mode))
     return fail("home directory " + entry->home + " missing or not a directory in the guest");
   std::string dir = home + "/.ssh", file = dir + "/authorized_keys";
   std::string existing;
-  bool dir_exists = ::lstat(dir.c_str(), &st) == 0;
-  if (dir_exists && !S_ISDIR(st.st_mode)) return fail(entry->home + "/.ssh is not a directory (refusing)");
+  auto dir_st = sys.lstat(dir);
+  const bool dir_exists = dir_st.ok();
+  if (dir_exists && !S_ISDIR(dir_st.value.mode)) return fail(entry->home + "/.ssh is not a directory (refusing)");
   if (dir_exists) {
-    if (::lstat(file.c_str(), &st) == 0) {
-      if (!S_ISREG(st.st_mode)) return fail(entry->home + "/.ssh/authorized_keys is not a regular file (refusing)");
+    if (auto st = sys.lstat(file); st.ok()) {
+      if (!S_ISREG(st.value.mode)) return fail(entry->home + "/.ssh/authorized_keys is not a regular file (refusing)");
       auto text = sys.read_file(file, 4 << 20);
       if (!text.ok()) return fail(file + ": " + sys::error_text(text.err));
       existing = text.value;
@@ -464,9 +418,10 @@ int cmd_authorize_key(const std::vector<std::string>& args, sys::Sys& sys, CliOu
   }
   if (!session.writable()) return fail("cannot mount the guest read-write");
   if (!dir_exists) {
-    if (::mkdir(dir.c_str(), 0700) != 0) return fail(dir + ": mkdir: " + sys::error_text(errno));
-    if (::chown(dir.c_str(), entry->uid, entry->gid) != 0) return fail(dir + ": chown: " + sys::error_text(errno));
-    if (::chmod(dir.c_str(), 0700) != 0) return fail(dir + ": chmod: " + sys::error_text(errno));
+    if (auto st = sys.mkdir(dir, 0700); !st.ok()) return fail(dir + ": mkdir: " + sys::error_text(st.err));
+    if (auto st = sys.chown_path(dir, entry->uid, entry->gid); !st.ok())
+      return fail(dir + ": chown: " + sys::error_text(st.err));
+    if (auto st = sys.chmod_path(dir, 0700); !st.ok()) return fail(dir + ": chmod: " + sys::error_text(st.err));
   }
   if (!existing.empty() && existing.back() != '\n') existing += "\n";
   existing += ssh::canonical_line(*key) + "\n";
@@ -496,9 +451,7 @@ int cmd_firewall_off(const std::vector<std::string>& args, sys::Sys& sys, CliOut
   for (const auto& link : guest::firewall_link_candidates()) {
     std::string p = guest::in_guest(sys, root, link, resolve_error);
     if (p.empty()) continue;
-    char buf[4096];
-    ssize_t n = ::readlink(p.c_str(), buf, sizeof buf - 1);
-    if (n > 0) facts.links.push_back({link, std::string(buf, static_cast<std::size_t>(n))});
+    if (auto target = sys.readlink(p); target.ok() && !target.value.empty()) facts.links.push_back({link, target.value});
   }
   auto plan = guest::plan_firewall_off(facts);
   if (plan.empty()) {
@@ -525,8 +478,8 @@ int cmd_firewall_off(const std::vector<std::string>& args, sys::Sys& sys, CliOut
         ok = false;
         continue;
       }
-    } else if (::unlink(p.c_str()) != 0) {
-      r.err += "rescue: firewall-off: " + a.path + ": " + sys::error_text(errno) + "\n";
+    } else if (auto st = sys.unlink(p); !st.ok()) {
+      r.err += "rescue: firewall-off: " + a.path + ": " + sys::error_text(st.err) + "\n";
       ok = false;
       continue;
     }
@@ -543,6 +496,7 @@ int cmd_firewall_off(const std::vector<std::string>& args, sys::Sys& sys, CliOut
 namespace {
 
 struct DuWalk {
+  sys::Sys& sys;
   dev_t dev = 0;
   std::vector<guest::DuItem> dirs, files;
   std::size_t errors = 0;
@@ -552,33 +506,32 @@ struct DuWalk {
   }
   std::uint64_t walk(const std::string& path, int depth) {
     std::uint64_t total = 0;
-    DIR* d = ::opendir(path.c_str());
-    if (!d) {
-      ++errors;
-      return 0;
-    }
-    while (struct dirent* e = ::readdir(d)) {
-      std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
-      std::string p = path == "/" ? "/" + name : path + "/" + name;
-      struct stat st {};
-      if (::lstat(p.c_str(), &st) != 0) {
+    // Subdirectories are walked after this one is closed: one directory open at a time.
+    std::vector<std::pair<std::string, std::uint64_t>> subdirs;
+    auto listed = sys.each_dir_entry(path, [&](const sys::DirEntry& e) {
+      std::string p = path == "/" ? "/" + e.name : path + "/" + e.name;
+      auto st = sys.lstat(p);
+      if (!st.ok()) {
         ++errors;
-        continue;
+        return true;
       }
-      std::uint64_t bytes = static_cast<std::uint64_t>(st.st_blocks) * 512;
-      if (S_ISDIR(st.st_mode)) {
-        if (st.st_dev != dev) continue;  // another filesystem
-        std::uint64_t sub = bytes + (depth < 256 ? walk(p, depth + 1) : 0);
-        dirs.push_back({p, sub, true});
-        total += sub;
-      } else {
-        total += bytes;
-        if (S_ISREG(st.st_mode)) files.push_back({p, bytes, false});
+      const std::uint64_t bytes = st.value.blocks512 * 512;
+      if (S_ISDIR(st.value.mode)) {
+        if (st.value.dev == dev) subdirs.emplace_back(std::move(p), bytes);  // else another filesystem
+        return true;
       }
+      total += bytes;
+      if (S_ISREG(st.value.mode)) files.push_back({p, bytes, false});
+      prune();
+      return true;
+    });
+    if (!listed.ok()) ++errors;
+    for (auto& [p, own] : subdirs) {
+      const std::uint64_t sub = own + (depth < 256 ? walk(p, depth + 1) : 0);
+      dirs.push_back({p, sub, true});
+      total += sub;
       prune();
     }
-    ::closedir(d);
     return total;
   }
 };
@@ -593,13 +546,13 @@ int cmd_du(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
     o.err += "rescue: du: the guest is not mounted (rescue mount --guest first, or give a PATH)\n";
     return kExitFailure;
   }
-  struct stat st {};
-  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+  auto st = sys.lstat(path);
+  if (!st.ok() || !S_ISDIR(st.value.mode)) {
     o.err += "rescue: du: " + path + ": not a directory\n";
     return kExitFailure;
   }
-  DuWalk w;
-  w.dev = st.st_dev;
+  DuWalk w{sys};
+  w.dev = st.value.dev;
   std::uint64_t total = w.walk(path, 0);
   o.out += guest::render_du(guest::top_items(w.dirs, 20), guest::top_items(w.files, 20));
   o.out += strformat("total: %s in %s\n", disks::human_size(total).c_str(), path.c_str());

@@ -336,18 +336,114 @@ Result<unsigned> RealSys::file_type(int fd) noexcept {
 Result<FileStat> RealSys::lstat(const std::string& path) noexcept {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return Result<FileStat>::failure(errno);
-  return Result<FileStat>::success(FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev});
+  return Result<FileStat>::success(
+      FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev, st.st_dev, static_cast<std::uint64_t>(st.st_blocks)});
 }
 
 Result<FileStat> RealSys::stat(const std::string& path) noexcept {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return Result<FileStat>::failure(errno);
-  return Result<FileStat>::success(FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev});
+  return Result<FileStat>::success(
+      FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev, st.st_dev, static_cast<std::uint64_t>(st.st_blocks)});
 }
 
 Status RealSys::fchown(int fd, uid_t uid, gid_t gid) noexcept { return from_rc(::fchown(fd, uid, gid)); }
 
 Status RealSys::fchmod(int fd, mode_t mode) noexcept { return from_rc(::fchmod(fd, mode)); }
+
+Status RealSys::chown_path(const std::string& path, uid_t uid, gid_t gid) noexcept {
+  return from_rc(::fchownat(AT_FDCWD, path.c_str(), uid, gid, AT_SYMLINK_NOFOLLOW));
+}
+
+Status RealSys::chmod_path(const std::string& path, mode_t mode) noexcept {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0) return Status::failure(errno);
+  if (S_ISLNK(st.st_mode)) return Status::failure(ELOOP);  // fchmodat(AT_SYMLINK_NOFOLLOW) is ENOTSUP on Linux
+  return from_rc(::chmod(path.c_str(), mode));
+}
+
+Result<std::string> RealSys::readlink(const std::string& path) noexcept {
+  char buf[4096];
+  const ssize_t n = ::readlink(path.c_str(), buf, sizeof buf - 1);
+  if (n < 0) return Result<std::string>::failure(errno);
+  try {
+    return Result<std::string>::success(std::string(buf, static_cast<std::size_t>(n)));
+  } catch (...) {
+    return Result<std::string>::failure(ENOMEM);
+  }
+}
+
+namespace {
+pid_t g_foreground = 0;  // the job run_in_root waits for (a signal handler's only state)
+extern "C" void forward_to_foreground(int sig) {
+  if (g_foreground > 0) ::kill(g_foreground, sig);
+}
+}  // namespace
+
+Result<ForegroundResult> RealSys::run_in_root(const std::string& root, const std::vector<std::string>& cmd,
+                                              const std::vector<std::string>& env) noexcept {
+  if (cmd.empty()) return Result<ForegroundResult>::failure(EINVAL);
+  std::vector<std::string> args, vars;
+  std::vector<char*> argv, envp;
+  try {
+    args = cmd;
+    vars = env;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    for (auto& e : vars) envp.push_back(e.data());
+    envp.push_back(nullptr);
+  } catch (...) {
+    return Result<ForegroundResult>::failure(ENOMEM);
+  }
+  struct sigaction ign {}, fwd {}, old_int {}, old_quit {}, old_hup {}, old_term {};
+  ign.sa_handler = SIG_IGN;
+  fwd.sa_handler = forward_to_foreground;
+  ::sigaction(SIGINT, &ign, &old_int);
+  ::sigaction(SIGQUIT, &ign, &old_quit);
+  ::sigaction(SIGHUP, &fwd, &old_hup);
+  ::sigaction(SIGTERM, &fwd, &old_term);
+  auto restore = [&] {
+    ::sigaction(SIGINT, &old_int, nullptr);
+    ::sigaction(SIGQUIT, &old_quit, nullptr);
+    ::sigaction(SIGHUP, &old_hup, nullptr);
+    ::sigaction(SIGTERM, &old_term, nullptr);
+  };
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int s : {SIGINT, SIGQUIT, SIGHUP, SIGTERM, SIGPIPE}) ::sigaction(s, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (::chroot(root.c_str()) != 0 || ::chdir("/") != 0) {
+      ::dprintf(2, "rescue: chroot %s: %s\n", root.c_str(), std::strerror(errno));
+      ::_exit(127);
+    }
+    ::execvpe(argv[0], argv.data(), envp.data());
+    ::dprintf(2, "rescue: chroot: %s: %s\n", argv[0], std::strerror(errno));
+    ::_exit(errno == ENOENT ? 127 : 126);
+  }
+  if (pid < 0) {
+    const int err = errno;
+    restore();
+    return Result<ForegroundResult>::failure(err);
+  }
+  g_foreground = pid;
+  int status = 0;
+  pid_t w;
+  do {
+    w = ::waitpid(pid, &status, 0);
+  } while (w < 0 && errno == EINTR);
+  const int err = errno;
+  g_foreground = 0;
+  restore();
+  if (w < 0) return Result<ForegroundResult>::failure(err);
+  ForegroundResult r;
+  if (WIFEXITED(status)) r.exit_code = WEXITSTATUS(status);
+  else if (WIFSIGNALED(status)) r.signal = WTERMSIG(status);
+  return Result<ForegroundResult>::success(r);
+}
 
 bool RealSys::exists(const std::string& path) noexcept {
   struct stat st;
@@ -371,6 +467,29 @@ Result<std::vector<DirEntry>> RealSys::list_dir(const std::string& path) noexcep
   }
   ::closedir(d);
   return out;
+}
+
+Status RealSys::each_dir_entry(const std::string& path,
+                               const std::function<bool(const DirEntry&)>& visit) noexcept {
+  DIR* d = ::opendir(path.c_str());
+  if (!d) return Status::failure(errno);
+  int err = 0;
+  try {
+    DirEntry entry;
+    errno = 0;
+    while (struct dirent* e = ::readdir(d)) {
+      if (e->d_name[0] == '.' && (e->d_name[1] == 0 || (e->d_name[1] == '.' && e->d_name[2] == 0))) continue;
+      entry.name = e->d_name;
+      entry.type = e->d_type;
+      if (!visit(entry)) break;
+      errno = 0;
+    }
+    err = errno;
+  } catch (...) {
+    err = ENOMEM;
+  }
+  ::closedir(d);
+  return err ? Status::failure(err) : ok_status();
 }
 
 Status RealSys::mount(const std::string& source, const std::string& target,

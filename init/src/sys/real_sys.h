@@ -49,6 +49,12 @@ class RealSys final : public Sys {
   Result<FileStat> stat(const std::string& path) noexcept override;
   Status fchown(int fd, uid_t uid, gid_t gid) noexcept override;
   Status fchmod(int fd, mode_t mode) noexcept override;
+  Status chown_path(const std::string& path, uid_t uid, gid_t gid) noexcept override;
+  Status chmod_path(const std::string& path, mode_t mode) noexcept override;
+  Result<std::string> readlink(const std::string& path) noexcept override;
+  Status each_dir_entry(const std::string& path, const std::function<bool(const DirEntry&)>& visit) noexcept override;
+  Result<ForegroundResult> run_in_root(const std::string& root, const std::vector<std::string>& argv,
+                                       const std::vector<std::string>& env) noexcept override;
   bool isatty(int fd) noexcept override;
   Result<int> dup(int fd) noexcept override;
   Result<unsigned> terminal_lflag(int fd) noexcept override;

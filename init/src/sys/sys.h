@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,6 +43,14 @@ struct FileStat {
   uid_t uid = 0;
   gid_t gid = 0;
   dev_t rdev = 0;
+  dev_t dev = 0;                // the filesystem it is on
+  std::uint64_t blocks512 = 0;  // space used, in 512-byte blocks
+};
+
+// Sys::run_in_root: a command run in the foreground in a chroot.
+struct ForegroundResult {
+  int exit_code = -1;  // when it exited
+  int signal = 0;      // when a signal ended it
 };
 
 // Sys::replace_file: the file's mode and owner when it is new; `keep_existing` keeps those
@@ -136,7 +145,14 @@ class Sys {
   virtual Result<FileStat> stat(const std::string& path) noexcept = 0;  // follows links
   virtual Status fchown(int fd, uid_t uid, gid_t gid) noexcept = 0;
   virtual Status fchmod(int fd, mode_t mode) noexcept = 0;
+  // Of the path itself (a link is not followed): fchownat/fchmodat(AT_SYMLINK_NOFOLLOW).
+  virtual Status chown_path(const std::string& path, uid_t uid, gid_t gid) noexcept = 0;
+  virtual Status chmod_path(const std::string& path, mode_t mode) noexcept = 0;
+  virtual Result<std::string> readlink(const std::string& path) noexcept = 0;
   virtual Result<std::vector<DirEntry>> list_dir(const std::string& path) noexcept = 0;
+  // The same entries one at a time, in constant memory (a guest directory may hold
+  // millions); `visit` returns false to stop early.
+  virtual Status each_dir_entry(const std::string& path, const std::function<bool(const DirEntry&)>& visit) noexcept = 0;
 
   // Helpers built on open/read/write/close (overridable).
   virtual Result<std::string> read_file(const std::string& path,
@@ -163,6 +179,13 @@ class Sys {
   // close() returns, so there is nothing to retry.
   void close_quietly(int fd) noexcept { (void)close(fd); }
   Status mkdir_p(const std::string& path, mode_t mode = 0755) noexcept;
+
+  // `argv` run as a shell runs a foreground job, chrooted into `root` (cwd "/") with exactly
+  // `env`, PATH searched inside the root; meanwhile the caller ignores SIGINT and SIGQUIT
+  // (they reach the job from the terminal) and passes SIGHUP and SIGTERM on to it. Waits
+  // for it without a limit: the admin's interactive shell (`rescue chroot`).
+  virtual Result<ForegroundResult> run_in_root(const std::string& root, const std::vector<std::string>& argv,
+                                               const std::vector<std::string>& env) noexcept = 0;
 
   // --- terminals -----------------------------------------------------------------------
   virtual bool isatty(int fd) noexcept = 0;
