@@ -1,6 +1,8 @@
 #pragma once
 // The rescue toolkit subcommands (issue 6): mount, umount, chroot, passwd, authorize-key,
-// firewall-off, du. Each takes args with args[0] = the command name.
+// firewall-off, du. Each takes args with args[0] = the command name. One file each
+// (cli/cmd_NAME.cpp); what they share (help texts, usage errors, GuestSession) is in
+// cli/session.h.
 #include <string>
 #include <vector>
 
