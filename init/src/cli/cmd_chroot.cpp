@@ -16,10 +16,7 @@ int cmd_chroot(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   if (!cmd.empty() && cmd[0] == "--") cmd.erase(cmd.begin());
   guest::Report r;
   GuestSession session(sys, r);
-  if (!session.open(true)) {
-    take(o, r);
-    return kExitFailure;
-  }
+  if (!session.open_or_report(true, o)) return kExitFailure;
   const std::string root = kGuestRoot;
   std::vector<std::string> binds;
   bool ok = true;

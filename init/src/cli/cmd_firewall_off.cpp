@@ -11,10 +11,7 @@ int cmd_firewall_off(const std::vector<std::string>& args, sys::Sys& sys, CliOut
   if (args.size() > 1) return usage(o, "firewall-off", "takes no arguments");
   guest::Report r;
   GuestSession session(sys, r);
-  if (!session.open(false)) {
-    take(o, r);
-    return kExitFailure;
-  }
+  if (!session.open_or_report(false, o)) return kExitFailure;
   const std::string root = kGuestRoot;
   guest::FirewallFacts facts;
   std::string resolve_error;

@@ -16,10 +16,7 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   if (!guest::valid_user_name(user)) return usage(o, "passwd", "invalid user name");
   guest::Report r;
   GuestSession session(sys, r);
-  if (!session.open(false)) {
-    take(o, r);
-    return kExitFailure;
-  }
+  if (!session.open_or_report(false, o)) return kExitFailure;
   const std::string root = kGuestRoot;
   // Every guest file below is found inside the guest (guest::in_guest): a link in the
   // guest can never make this read or write the rescue system's own files.

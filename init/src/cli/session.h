@@ -32,6 +32,12 @@ class GuestSession {
  public:
   GuestSession(sys::Sys& sys, guest::Report& r) : sys_(sys), r_(r) {}
   ~GuestSession() { close(); }
+  // open(), and on failure what went wrong moved into `o`.
+  bool open_or_report(bool rw, CliOutput& o) {
+    if (open(rw)) return true;
+    take(o, r_);
+    return false;
+  }
   bool open(bool rw) {
     was_mounted_ = guest::is_mount_point(sys_, kGuestRoot);
     if (was_mounted_) {
