@@ -24,31 +24,48 @@ const std::vector<MountSpec>& early_mounts() {
   return table;
 }
 
-namespace {
-// mountinfo escapes ' ', '\t', '\n', '\\' as \ooo.
-std::string unescape_octal(std::string_view s) {
-  auto oct = [](char c) { return c >= '0' && c <= '7'; };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && oct(s[i + 1]) && oct(s[i + 2]) && oct(s[i + 3])) {
-      out += static_cast<char>((s[i + 1] - '0') * 64 + (s[i + 2] - '0') * 8 + (s[i + 3] - '0'));
-      i += 3;
+
+std::vector<MountInfo> parse_mountinfo(std::string_view text) {
+  // 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
+  std::vector<MountInfo> out;
+  for (std::string_view line : split_lines(text)) {
+    auto f = split_ws(line);
+    if (f.size() < 5) continue;
+    auto colon = f[2].find(':');
+    long long maj = 0, min = 0;
+    if (colon == std::string_view::npos || !parse_int(f[2].substr(0, colon), maj) ||
+        !parse_int(f[2].substr(colon + 1), min) || maj < 0 || min < 0)
       continue;
+    MountInfo mi;
+    mi.major = static_cast<unsigned>(maj);
+    mi.minor = static_cast<unsigned>(min);
+    mi.mountpoint = unescape_octal(f[4]);
+    for (std::size_t i = 5; i + 2 < f.size(); ++i) {
+      if (f[i] == "-") {
+        mi.source = unescape_octal(f[i + 2]);
+        break;
+      }
     }
-    out += s[i];
+    out.push_back(std::move(mi));
   }
   return out;
 }
-}  // namespace
+
+std::optional<std::string> mounted_at(const std::vector<MountInfo>& mounts, unsigned major, unsigned minor) {
+  for (const auto& m : mounts)
+    if (m.major == major && m.minor == minor) return m.mountpoint;
+  return std::nullopt;
+}
 
 std::vector<std::string> mounted_targets(const std::string& mountinfo) {
   std::vector<std::string> out;
-  for (auto line : split_lines(mountinfo)) {
-    auto f = split_ws(line);
-    if (f.size() < 5) continue;
-    out.push_back(unescape_octal(f[4]));
-  }
+  for (auto& m : parse_mountinfo(mountinfo)) out.push_back(std::move(m.mountpoint));
   return out;
+}
+
+std::vector<MountInfo> read_mountinfo(sys::Sys& sys, const std::string& path) {
+  auto text = sys.read_file(path, 4 << 20);
+  return text.ok() ? parse_mountinfo(text.value) : std::vector<MountInfo>{};
 }
 
 std::vector<MountOutcome> do_early_mounts(sys::Sys& sys) {

@@ -1,7 +1,9 @@
 #pragma once
 // Early mounts (/proc, /sys, /dev, /dev/pts, /run, /tmp) and the device nodes PID 1
 // cannot live without (/dev/console, /dev/null).
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sys/sys.h"
@@ -19,8 +21,21 @@ struct MountSpec {
 // The fixed table, in mount order.
 const std::vector<MountSpec>& early_mounts();
 
-// Mount points listed in /proc/self/mountinfo text (field 5, octal escapes decoded).
+// /proc/self/mountinfo, parsed once for everyone: a line per mount, in mount order
+// ("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw"): the device numbers,
+// the mount point and the source, octal escapes decoded. Lines without a device are skipped.
+struct MountInfo {
+  unsigned major = 0, minor = 0;
+  std::string mountpoint;
+  std::string source;
+};
+std::vector<MountInfo> parse_mountinfo(std::string_view text);
+// The mount point of major:minor, if mounted.
+std::optional<std::string> mounted_at(const std::vector<MountInfo>& mounts, unsigned major, unsigned minor);
+// Just the mount points, in mount order.
 std::vector<std::string> mounted_targets(const std::string& mountinfo);
+// Read and parsed (empty when unreadable).
+std::vector<MountInfo> read_mountinfo(sys::Sys& sys, const std::string& path = "/proc/self/mountinfo");
 
 struct MountOutcome {
   std::string target;

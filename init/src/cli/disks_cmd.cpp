@@ -52,8 +52,7 @@ std::string human(std::uint64_t bytes) {
 }
 
 std::vector<disks::MountInfo> current_mounts(sys::Sys& sys) {
-  auto text = sys.read_file("/proc/self/mountinfo");
-  return text.ok() ? disks::parse_mountinfo(text.value) : std::vector<disks::MountInfo>{};
+  return read_mountinfo(sys);
 }
 
 const disks::Volume* find_volume(const disks::Scan& scan, std::string_view want) {

@@ -36,4 +36,7 @@ bool iequal(std::string_view a, std::string_view b) noexcept;
 // RFC 1123-ish: 1-64 chars of letters, digits, '-', '.'; no leading '-' or '.'.
 bool valid_hostname(const std::string& name) noexcept;
 
+// fstab and mountinfo octal escapes decoded: \040 (space), \011 (tab), \012, \134 (backslash).
+std::string unescape_octal(std::string_view s);
+
 }  // namespace lifeboat

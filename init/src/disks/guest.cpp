@@ -10,21 +10,6 @@ bool starts_with(std::string_view s, std::string_view p) noexcept {
   return s.size() >= p.size() && s.substr(0, p.size()) == p;
 }
 
-// fstab/mountinfo octal escapes: \040 (space), \011 (tab), \012, \134 (backslash).
-std::string unescape_octal(std::string_view s) {
-  auto oct = [](char c) { return c >= '0' && c <= '7'; };
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '\\' && i + 3 < s.size() && oct(s[i + 1]) && oct(s[i + 2]) && oct(s[i + 3])) {
-      out += static_cast<char>(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
-      i += 3;
-      continue;
-    }
-    out += s[i];
-  }
-  return out;
-}
-
 // udev's /dev/disk/by-label encoding: \x2f for '/', \x20 for ' ', ...
 std::string unescape_udev(std::string_view s) {
   std::string out;
@@ -190,38 +175,6 @@ SpecMatch resolve_spec(std::string_view spec, const std::vector<Volume>& volumes
     default: m.note = "no partition with this PARTLABEL here"; break;
   }
   return m;
-}
-
-std::vector<MountInfo> parse_mountinfo(std::string_view text) {
-  // 36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 - ext3 /dev/root rw,errors=continue
-  std::vector<MountInfo> out;
-  for (std::string_view line : split_lines(text)) {
-    auto f = split_ws(line);
-    if (f.size() < 5) continue;
-    auto colon = f[2].find(':');
-    long long maj = 0, min = 0;
-    if (colon == std::string_view::npos || !parse_int(f[2].substr(0, colon), maj) ||
-        !parse_int(f[2].substr(colon + 1), min) || maj < 0 || min < 0)
-      continue;
-    MountInfo mi;
-    mi.major = static_cast<unsigned>(maj);
-    mi.minor = static_cast<unsigned>(min);
-    mi.mountpoint = unescape_octal(f[4]);
-    for (std::size_t i = 5; i + 2 < f.size(); ++i) {
-      if (f[i] == "-") {
-        mi.source = unescape_octal(f[i + 2]);
-        break;
-      }
-    }
-    out.push_back(std::move(mi));
-  }
-  return out;
-}
-
-std::optional<std::string> mounted_at(const std::vector<MountInfo>& mounts, unsigned major, unsigned minor) {
-  for (const auto& m : mounts)
-    if (m.major == major && m.minor == minor) return m.mountpoint;
-  return std::nullopt;
 }
 
 std::string probe_dir(std::string_view base, std::string_view volume_name) {

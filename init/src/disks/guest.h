@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "boot/mounts.h"
 #include "common/error.h"
 #include "disks/model.h"
 
@@ -44,14 +45,10 @@ struct SpecMatch {
 };
 SpecMatch resolve_spec(std::string_view spec, const std::vector<Volume>& volumes);
 
-struct MountInfo {
-  unsigned major = 0, minor = 0;
-  std::string mountpoint;
-  std::string source;
-};
-std::vector<MountInfo> parse_mountinfo(std::string_view text);
-// The mount point of major:minor, if mounted.
-std::optional<std::string> mounted_at(const std::vector<MountInfo>& mounts, unsigned major, unsigned minor);
+// /proc/self/mountinfo (boot/mounts.h).
+using lifeboat::MountInfo;
+using lifeboat::mounted_at;
+using lifeboat::parse_mountinfo;
 
 // A btrfs top-level entry name usable as `subvol=NAME` in mount options: not empty, no ','
 // or '=' (they would add mount options), no control characters, not "." or "..".

@@ -18,11 +18,7 @@ namespace lifeboat::guest {
 
 namespace {
 
-std::vector<disks::MountInfo> mountinfo(sys::Sys& sys) {
-  auto text = sys.read_file("/proc/self/mountinfo", 4 << 20);
-  if (!text.ok()) return {};
-  return disks::parse_mountinfo(text.value);
-}
+std::vector<disks::MountInfo> mountinfo(sys::Sys& sys) { return read_mountinfo(sys); }
 
 bool device_numbers(sys::Sys& sys, const std::string& dev, unsigned& major_, unsigned& minor_) {
   auto st = sys.stat(dev);  // follows /dev/VG/LV links to their node
