@@ -89,9 +89,9 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
     else if (!created.empty()) s.note("created " + created.front() + (created.size() > 1 ? " and more" : ""));
   });
   steps.run_step("cmdline", [&](StepContext& s) {
-    auto text = sys.read_file("/proc/cmdline", 64 * 1024);
-    check(sys::Status{0, text.err}, "/proc/cmdline");
-    auto parsed = parse_boot_options(parse_cmdline(text.value));
+    auto cmdline = read_cmdline(sys);
+    check(sys::Status{0, cmdline.err}, kProcCmdline);
+    auto parsed = parse_boot_options(cmdline.value);
     opts = parsed.options;
     steps.report_errors(parsed.errors);
     if (!parsed.errors.empty()) s.note(strformat("%zu problem(s), defaults kept", parsed.errors.size()));

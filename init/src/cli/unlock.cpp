@@ -164,8 +164,8 @@ int cmd_unlock(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   // The filesystems inside, checked per the boot's policy.
   BootOptions bo;
   Cmdline cmdline;
-  if (auto text = sys.read_file("/proc/cmdline", 64 * 1024); text.ok()) {
-    cmdline = parse_cmdline(text.value);
+  if (auto read = read_cmdline(sys); read.ok()) {
+    cmdline = read.value;
     bo = parse_boot_options(cmdline).options;
   }
   const disks::DisksOptions policy = disks::parse_disks_options(cmdline, bo.fsck).options;

@@ -66,4 +66,10 @@ Cmdline parse_cmdline(std::string_view text) {
   return out;
 }
 
+sys::Result<Cmdline> read_cmdline(sys::Sys& sys, const std::string& path) {
+  auto text = sys.read_file(path, 64 * 1024);
+  if (!text.ok()) return sys::Result<Cmdline>::failure(text.err);
+  return sys::Result<Cmdline>::success(parse_cmdline(text.value));
+}
+
 }  // namespace lifeboat

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/error.h"
+#include "sys/sys.h"
 
 namespace lifeboat {
 
@@ -34,5 +35,10 @@ struct Cmdline {
 };
 
 Cmdline parse_cmdline(std::string_view text);
+
+// The one way to read the kernel command line: `path` (/proc/cmdline, at most 64 KiB)
+// parsed; the errno when it cannot be read.
+inline constexpr const char* kProcCmdline = "/proc/cmdline";
+sys::Result<Cmdline> read_cmdline(sys::Sys& sys, const std::string& path = kProcCmdline);
 
 }  // namespace lifeboat

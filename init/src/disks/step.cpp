@@ -184,10 +184,9 @@ void notify(DisksContext& ctx) {
 void detect_disks(sys::Sys& sys, Supervisor& sup, StepRunner& steps, StepContext& step, const BootOptions& opts,
                   DisksContext& ctx) {
   // Policy first: the fsck step needs it even if the scan finds nothing.
-  Cmdline cmdline;
-  if (auto text = sys.read_file(ctx.proc_cmdline, 64 * 1024); text.ok()) cmdline = parse_cmdline(text.value);
-  else ctx.problems.push_back(ctx.proc_cmdline + ": " + sys::error_text(text.err));
-  auto parsed = parse_disks_options(cmdline, opts.fsck);
+  auto cmdline = read_cmdline(sys, ctx.proc_cmdline);
+  if (!cmdline.ok()) ctx.problems.push_back(ctx.proc_cmdline + ": " + sys::error_text(cmdline.err));
+  auto parsed = parse_disks_options(cmdline.ok() ? cmdline.value : Cmdline{}, opts.fsck);
   ctx.options = parsed.options;
   steps.report_errors(parsed.errors);
 

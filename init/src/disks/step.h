@@ -51,6 +51,7 @@
 #include <string>
 #include <vector>
 
+#include "config/cmdline.h"
 #include "boot/log.h"
 #include "config/boot_options.h"
 #include "disks/fsck_policy.h"
@@ -78,7 +79,7 @@ struct DisksContext {
   std::optional<Probers> probers;  // default_probers() when unset
   std::string sys_block = "/sys/block";
   std::string dev_dir = "/dev";
-  std::string proc_cmdline = "/proc/cmdline";
+  std::string proc_cmdline = kProcCmdline;
   std::string mountinfo = "/proc/self/mountinfo";
   std::string probe_base = "/run/lifeboat/probe";
   std::string fsck_dir = "/run/lifeboat/fsck";

@@ -191,8 +191,8 @@ int run_disks_worker(sys::Sys& sys) noexcept {
     Supervisor sup(sys, log);
 
     BootOptions opts;
-    if (auto text = sys.read_file("/proc/cmdline", 64 * 1024); text.ok())
-      opts = parse_boot_options(parse_cmdline(text.value)).options;  // PID 1 reported its errors
+    if (auto cmdline = read_cmdline(sys); cmdline.ok())
+      opts = parse_boot_options(cmdline.value).options;  // PID 1 reported its errors
     log.set_debug(opts.debug);
 
     DisksContext ctx;

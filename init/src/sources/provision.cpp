@@ -106,9 +106,9 @@ std::string summarize(const meta::PartialConfig& c) {
 }
 
 void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p) {
-  auto text = sys.read_file(p.proc_cmdline, 64 * 1024);
-  if (!text.ok()) return step.fail(p.proc_cmdline + ": " + sys::error_text(text.err));
-  p.cmdline = meta::config_from_cmdline(parse_cmdline(text.value));
+  auto cmdline = read_cmdline(sys, p.proc_cmdline);
+  if (!cmdline.ok()) return step.fail(p.proc_cmdline + ": " + sys::error_text(cmdline.err));
+  p.cmdline = meta::config_from_cmdline(cmdline.value);
   steps.report_errors(p.cmdline->errors);
   p.partials.push_back(p.cmdline->config);
   p.cmdline->config.password.reset();  // only the datasource list and ds= are needed from here

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "config/cmdline.h"
 #include "boot/log.h"
 #include "model/model.h"
 #include "net/apply.h"
@@ -37,7 +38,7 @@ struct Provision {
   Prober probe = blkid_prober();
   std::function<std::unique_ptr<HttpTransport>()> imds_transport;  // default: SocketTransport
   net::ApplyOptions net_options;
-  std::string proc_cmdline = "/proc/cmdline";
+  std::string proc_cmdline = kProcCmdline;
   std::string mount_dir = "/run/lifeboat/mnt";
   std::string dropbear_log = "/run/lifeboat/dropbear.log";
 
