@@ -198,8 +198,10 @@ ExtState ext2fs_state(const std::string& dev) {
 
 #ifdef LIFEBOAT_HAVE_BLKID
 bool have_blkid() noexcept { return true; }
+ContentProbe probe_content(const std::string& dev) { return blkid_content(dev); }
 #else
 bool have_blkid() noexcept { return false; }
+ContentProbe probe_content(const std::string&) { return ContentProbe{}; }
 #endif
 #ifdef LIFEBOAT_HAVE_EXT2FS
 bool have_ext2fs() noexcept { return true; }

@@ -49,6 +49,9 @@ struct Probers {
 // primary superblock itself (no backups).
 Probers default_probers(sys::Sys& sys);
 bool have_blkid() noexcept;
+// libblkid's superblock probe of one device (TYPE, UUID, LABEL, USAGE, VERSION); empty
+// when not built in. The one libblkid wrapper (the metadata drives use it too).
+ContentProbe probe_content(const std::string& dev);
 bool have_ext2fs() noexcept;
 
 struct Scan {

@@ -1,6 +1,7 @@
 #include "sources/blockdev.h"
 
 #include "disks/model.h"
+#include "disks/probe.h"
 
 #include <fcntl.h>
 #include <sys/mount.h>
@@ -8,9 +9,6 @@
 #include <algorithm>
 #include <cerrno>
 
-#ifdef LIFEBOAT_HAVE_BLKID
-#include <blkid/blkid.h>
-#endif
 
 #include "boot/tools.h"
 #include "common/text.h"
@@ -44,39 +42,19 @@ FileGot read_capped(sys::Sys& sys, const std::string& root, const std::string& p
 
 }  // namespace
 
-#ifdef LIFEBOAT_HAVE_BLKID
-bool have_blkid() noexcept { return true; }
+bool have_blkid() noexcept { return disks::have_blkid(); }
 
 Prober blkid_prober() {
   return [](const std::string& device) -> std::optional<BlockFs> {
-    blkid_probe pr = blkid_new_probe_from_filename(device.c_str());
-    if (!pr) return std::nullopt;  // cannot open (no medium, gone): not a candidate
-    struct Free {
-      blkid_probe p;
-      ~Free() { blkid_free_probe(p); }
-    } guard{pr};
-    if (blkid_probe_enable_superblocks(pr, 1) != 0) return std::nullopt;
-    if (blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_LABEL | BLKID_SUBLKS_TYPE) != 0) return std::nullopt;
-    if (blkid_probe_enable_partitions(pr, 0) != 0) return std::nullopt;
-    if (blkid_do_safeprobe(pr) != 0) return std::nullopt;  // 1: nothing, -1: error, -2: ambiguous
+    const disks::ContentProbe c = disks::probe_content(device);
+    if (!c.problem.empty() || c.type.empty()) return std::nullopt;  // cannot open, nothing, ambiguous
     BlockFs fs;
     fs.device = device;
-    const char* value = nullptr;
-    std::size_t len = 0;
-    if (blkid_probe_lookup_value(pr, "TYPE", &value, &len) == 0 && value) fs.type = value;
-    value = nullptr;
-    if (blkid_probe_lookup_value(pr, "LABEL", &value, &len) == 0 && value) fs.label = value;
-    if (fs.type.empty()) return std::nullopt;
+    fs.type = c.type;
+    fs.label = c.label;
     return fs;
   };
 }
-#else
-bool have_blkid() noexcept { return false; }
-
-Prober blkid_prober() {
-  return [](const std::string&) -> std::optional<BlockFs> { return std::nullopt; };
-}
-#endif
 
 std::vector<std::string> block_candidates(sys::Sys& sys, std::string& problems, const std::string& sysfs) {
   std::vector<std::string> names;
