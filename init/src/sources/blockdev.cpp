@@ -1,17 +1,15 @@
 #include "sources/blockdev.h"
 
-#include "disks/model.h"
-#include "disks/probe.h"
-
 #include <fcntl.h>
 #include <sys/mount.h>
 
 #include <algorithm>
 #include <cerrno>
 
-
 #include "boot/tools.h"
 #include "common/text.h"
+#include "disks/model.h"
+#include "disks/probe.h"
 
 namespace lifeboat::src {
 
