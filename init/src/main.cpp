@@ -32,6 +32,7 @@
 #include "disks/stack.h"
 #include "disks/worker.h"
 #include "net/dhcp_event.h"
+#include "net/ifconfig.h"
 #include "report/services.h"
 #include "report/status.h"
 #include "report/step_runner.h"
@@ -106,7 +107,7 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   });
   steps.run_step("hostname", [&](StepContext& s) { s.note(set_hostname(sys, opts.hostname)); });
   steps.run_step("rng", [&](StepContext& s) { s.note(seed_rng(sys)); });
-  steps.run_step("loopback", [&](StepContext& s) { s.note(loopback_up(sys)); });
+  steps.run_step("loopback", [&](StepContext& s) { s.note(net::loopback_up(sys)); });
   steps.run_step("tools", [&](StepContext& s) {
     auto t = mount_tools(sys, log);
     if (t.absent) return s.skip(t.note);

@@ -9,9 +9,11 @@
 #include "boot/log.h"
 #include "boot/mounts.h"
 #include "boot/system_setup.h"
+#include "net/ifconfig.h"
 #include "fake_sys.h"
 
 using namespace lifeboat;
+using lifeboat::net::loopback_up;
 
 TEST_CASE("mounts: all early mounts, mount points created, in order") {
   test::FakeSys sys;

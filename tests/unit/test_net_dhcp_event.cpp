@@ -36,6 +36,7 @@ std::string dotted_of(const struct sockaddr& sa) {
 // Every ioctl as text: "SIOCSIFADDR eth0 10.0.2.15", "SIOCADDRT 0.0.0.0/0.0.0.0 via 10.0.2.2".
 struct IoctlLog {
   std::vector<std::string> calls;
+  explicit IoctlLog(test::FakeSys& sys) { attach(sys); }
   void attach(test::FakeSys& sys) {
     sys.on_ioctl = [this](unsigned long req, void* arg) {
       auto* ifr = static_cast<struct ifreq*>(arg);
@@ -118,8 +119,7 @@ TEST_CASE("dhcp event: hostile lease values are named and left out") {
 
 TEST_CASE("dhcp event: bound applies the lease with ioctls and writes the records") {
   test::FakeSys sys;
-  IoctlLog log;
-  log.attach(sys);
+  IoctlLog log(sys);
   auto env = lease_env();
   env["mtu"] = "1460";
   CHECK(run_dhcp_event(sys, {"bound"}, env, "/run/lifeboat/dhcp") == 0);
@@ -132,8 +132,7 @@ TEST_CASE("dhcp event: bound applies the lease with ioctls and writes the record
 
 TEST_CASE("dhcp event: a router outside a /32 lease is reached through a host route first") {
   test::FakeSys sys;
-  IoctlLog log;
-  log.attach(sys);
+  IoctlLog log(sys);
   auto env = lease_env();
   env["ip"] = "10.128.0.7";
   env["mask"] = "32";
@@ -149,8 +148,7 @@ TEST_CASE("dhcp event: deconfig drops the address and the records; a failure is 
   test::FakeSys sys;
   sys.add_file("/d/eth0.lease", "ip='10.0.2.15'\n");
   sys.add_file("/d/eth0.dns", "nameserver 10.0.2.3\n");
-  IoctlLog log;
-  log.attach(sys);
+  IoctlLog log(sys);
   CHECK(run_dhcp_event(sys, {"deconfig"}, {{"interface", "eth0"}}, "/d") == 0);
   CHECK(log.calls.front() == "addr 0.0.0.0");
   CHECK_FALSE(sys.files.count("/d/eth0.lease"));

@@ -44,7 +44,7 @@ TEST_CASE("replace_file: a failed write names the step and removes the temporary
   std::string what;
   auto st = sys.replace_file("/etc/motd", "new", sys::ReplaceOptions{}, &what);
   CHECK_FALSE(st.ok());
-  CHECK(what == "/etc/motd.lifeboat-tmp: write");
+  CHECK(what == "/etc/motd.lifeboat-tmp: write: No space left on device");
   CHECK(sys.files["/etc/motd"] == "old");
   CHECK_FALSE(sys.files.count("/etc/motd.lifeboat-tmp"));
 }

@@ -16,7 +16,5 @@ std::string set_hostname(sys::Sys& sys, const std::string& name);
 // throws only when /dev/urandom can't be written at all.
 std::string seed_rng(sys::Sys& sys);
 
-// "lo" up (SIOCSIFFLAGS IFF_UP), 127.0.0.1/8 added if it has no address.
-std::string loopback_up(sys::Sys& sys);
 
 }  // namespace lifeboat

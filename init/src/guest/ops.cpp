@@ -341,11 +341,7 @@ bool replace_file(sys::Sys& sys, const std::string& path, const std::string& con
   o.gid = static_cast<int>(gid);
   o.keep_existing = true;
   o.sync_dir = true;
-  std::string what;
-  auto st = sys.replace_file(path, content, o, &what);
-  if (st.ok()) return true;
-  error = what.ends_with("not a regular file") ? what + " (refusing to replace it)" : what + ": " + sys::error_text(st.err);
-  return false;
+  return sys.replace_file(path, content, o, &error).ok();
 }
 
 }  // namespace lifeboat::guest

@@ -94,13 +94,14 @@ DhcpLease parse_dhcp_env(std::string_view event, const std::map<std::string, std
     if (parse_int(*m, v) && v >= 576 && v <= 65535) l.mtu = static_cast<int>(v);
     else l.problems.push_back("mtu: " + shown(*m) + " is not an MTU between 576 and 65535 (ignored)");
   }
-  for (const char* k : {"lease", "serverid"}) {
-    const auto* v = get(env, k);
-    if (!v) continue;
-    long long n = 0;
-    if (std::string(k) == "lease" ? parse_int(*v, n) && n >= 0 : parse_ip(*v, Family::v4).has_value())
-      (std::string(k) == "lease" ? l.lease : l.serverid) = *v;
-    else l.problems.push_back(std::string(k) + ": " + shown(*v) + " (ignored)");
+  if (const auto* v = get(env, "lease")) {
+    long long seconds = 0;
+    if (parse_int(*v, seconds) && seconds >= 0) l.lease = *v;
+    else l.problems.push_back("lease: " + shown(*v) + " is not a number of seconds (ignored)");
+  }
+  if (const auto* v = get(env, "serverid")) {
+    if (auto a = parse_ip(*v, Family::v4)) l.serverid = a->text;
+    else l.problems.push_back("serverid: " + shown(*v) + " is not an IPv4 address (ignored)");
   }
   return l;
 }

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 
 #include "common/text.h"
 
@@ -150,6 +151,23 @@ IfResult add_route_v4(sys::Sys& sys, const std::string& iface, std::uint32_t des
     if (!st.ok() && st.err != EEXIST) return failed(st.err, what);  // EEXIST: this very route is there
     return {};
   });
+}
+
+std::string loopback_up(sys::Sys& sys) {
+  bool was_up = false;
+  if (auto r = link_up(sys, "lo", 0, &was_up); !r.ok()) throw std::runtime_error(r.describe());
+  const std::string detail = was_up ? "already up" : "up";
+  // The kernel usually adds 127.0.0.1/8 by itself when lo goes up; add it if not.
+  auto has = with_socket(sys, "lo", [&](int fd) -> IfResult {
+    struct ifreq ifr = named_ifreq("lo");
+    auto st = sys.ioctl(fd, SIOCGIFADDR, &ifr);
+    return st.ok() || st.err == EADDRNOTAVAIL ? IfResult{st, ""} : failed(st.err, "SIOCGIFADDR lo");
+  });
+  if (has.ok()) return detail + ", has an address";
+  if (!has.what.empty()) throw std::runtime_error(has.describe());
+  if (auto r = set_ipv4(sys, "lo", htonl(INADDR_LOOPBACK), htonl(0xff000000u), 0); !r.ok())
+    throw std::runtime_error(r.describe());
+  return detail + ", 127.0.0.1/8 added";
 }
 
 }  // namespace lifeboat::net

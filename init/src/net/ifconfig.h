@@ -30,4 +30,8 @@ IfResult clear_ipv4(sys::Sys& sys, const std::string& iface);
 IfResult add_route_v4(sys::Sys& sys, const std::string& iface, std::uint32_t dest, std::uint32_t genmask,
                       std::uint32_t gateway);
 
+// "lo" up (SIOCSIFFLAGS IFF_UP), 127.0.0.1/8 added if it has no address.
+// (The boot's `loopback` step; throws std::runtime_error naming the failed call.)
+std::string loopback_up(sys::Sys& sys);
+
 }  // namespace lifeboat::net

@@ -122,7 +122,7 @@ Status Sys::replace_file(const std::string& path, std::string_view data, const R
                          std::string* what) noexcept {
   try {
     auto failed = [&](const std::string& where, int err) {
-      if (what) *what = where;
+      if (what) *what = where + ": " + error_text(err);
       return Status::failure(err);
     };
     mode_t mode = o.mode;
@@ -130,7 +130,10 @@ Status Sys::replace_file(const std::string& path, std::string_view data, const R
     if (o.keep_existing) {
       auto st = lstat(path);
       if (st.ok()) {
-        if (!S_ISREG(st.value.mode)) return failed(path + ": not a regular file", EINVAL);
+        if (!S_ISREG(st.value.mode)) {
+          if (what) *what = path + ": not a regular file (refusing to replace it)";
+          return Status::failure(EINVAL);
+        }
         mode = st.value.mode & 07777;
         uid = static_cast<int>(st.value.uid);
         gid = static_cast<int>(st.value.gid);
@@ -142,17 +145,13 @@ Status Sys::replace_file(const std::string& path, std::string_view data, const R
     (void)unlink(tmp);  // a stale one (ENOENT is the usual answer)
     auto fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
     if (!fd.ok()) return failed(tmp, fd.err);
-    std::string step;
-    Status st = ok_status();
-    if (uid >= 0 || gid >= 0) {
-      st = fchown(fd.value, static_cast<uid_t>(uid), static_cast<gid_t>(gid));
-      step = "chown";
-    }
-    if (st.ok()) st = fchmod(fd.value, mode), step = "chmod";
-    if (st.ok()) st = write_all(fd.value, data), step = "write";
-    if (st.ok()) st = fsync(fd.value), step = "fsync";
+    const char* step = "chown";
+    Status st = uid >= 0 || gid >= 0 ? fchown(fd.value, static_cast<uid_t>(uid), static_cast<gid_t>(gid)) : ok_status();
+    if (st.ok()) step = "chmod", st = fchmod(fd.value, mode);
+    if (st.ok()) step = "write", st = write_all(fd.value, data);
+    if (st.ok()) step = "fsync", st = fsync(fd.value);
     auto cl = close(fd.value);
-    if (st.ok() && !cl.ok()) st = cl, step = "close";
+    if (st.ok() && !cl.ok()) step = "close", st = cl;
     if (st.ok()) {
       st = rename(tmp, path);
       if (!st.ok()) {
@@ -161,7 +160,7 @@ Status Sys::replace_file(const std::string& path, std::string_view data, const R
       }
     } else {
       (void)unlink(tmp);
-      return failed(tmp + ": " + step, st.err);
+      return failed(tmp + ": " + std::string(step), st.err);
     }
     if (o.sync_dir) {
       const auto slash = path.rfind('/');

@@ -169,8 +169,8 @@ class Sys {
                            mode_t mode = 0644) noexcept;
   // The one atomic file write: a fresh path.lifeboat-tmp (O_EXCL, O_NOFOLLOW: a link planted there is
   // not followed), owner and mode set, written, fsynced, renamed over path. On failure the
-  // tmp file is removed and `what` (optional) names the file and the step that failed
-  // ("/etc/shadow.lifeboat-tmp: write", "/etc/shadow: not a regular file").
+  // tmp file is removed and `what` (optional) says what failed, whole ("/etc/shadow.lifeboat-tmp:
+  // write: No space left on device", "/etc/shadow: not a regular file (refusing to replace it)").
   Status replace_file(const std::string& path, std::string_view data, const ReplaceOptions& o,
                       std::string* what = nullptr) noexcept;
   Status write_all(int fd, std::string_view data) noexcept;
