@@ -270,6 +270,10 @@ class FakeSys : public sys::Sys {
   std::map<std::string, sys::FileStat> meta;
   Result<sys::FileStat> lstat(const std::string& path) noexcept override {
     sys::FileStat st;
+    if (links.count(path) && !files.count(path) && !dirs.count(path)) {
+      st.mode = S_IFLNK | 0777;
+      return Result<sys::FileStat>::success(st);
+    }
     if (auto m = meta.find(path); m != meta.end()) st = m->second;
     else st.mode = 0644;
     if (auto t = types.find(path); t != types.end()) st.mode = (st.mode & 07777) | t->second;
@@ -326,7 +330,16 @@ class FakeSys : public sys::Sys {
     return sys::ok_status();
   }
   Status unlink(const std::string& path) noexcept override {
+    if (links.erase(path)) return sys::ok_status();
     return files.erase(path) ? sys::ok_status() : Status::failure(ENOENT);
+  }
+  Status rmdir(const std::string& path) noexcept override {
+    return dirs.erase(path) ? sys::ok_status() : Status::failure(ENOENT);
+  }
+  Status symlink(const std::string& target, const std::string& path) noexcept override {
+    if (exists(path) || links.count(path)) return Status::failure(EEXIST);
+    links[path] = target;
+    return sys::ok_status();
   }
   bool exists(const std::string& path) noexcept override { return files.count(path) || dirs.count(path); }
   Status each_dir_entry(const std::string& path, const std::function<bool(const sys::DirEntry&)>& visit) noexcept override {

@@ -1,11 +1,11 @@
 // rescue chroot: see subcommand_help().
 #include <fcntl.h>
-#include <sys/mount.h>
 #include <cstdlib>
 
 #include "cli/session.h"
 #include "cli/toolkit.h"
 #include "common/text.h"
+#include "guest/repair_env.h"
 
 namespace lifeboat {
 
@@ -18,32 +18,8 @@ int cmd_chroot(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   GuestSession session(sys, r);
   if (!session.open_or_report(true, o)) return kExitFailure;
   const std::string root = kGuestRoot;
-  std::vector<std::string> binds;
-  bool ok = true;
-  for (const char* src : {"/proc", "/sys", "/dev", "/dev/pts", "/run"}) {
-    // The bind target is resolved inside the guest (a guest's /proc may be a link to
-    // anywhere: it must land inside the guest, never on the rescue system's files) and
-    // the bind goes onto the directory that was resolved.
-    auto fd = sys.open_in_root(root, src, O_PATH | O_DIRECTORY);
-    if (!fd.ok()) {
-      r.err += strformat("rescue: chroot: %s in the guest: %s (not bound)\n", src, sys::error_text(fd.err));
-      continue;
-    }
-    auto real = sys.fd_path(fd.value);
-    const std::string target = real.ok() ? real.value : root + src;
-    if (guest::is_mount_point(sys, target)) {
-      sys.close_quietly(fd.value);
-      continue;
-    }
-    auto st = sys.mount(src, "/proc/self/fd/" + std::to_string(fd.value), "", MS_BIND, "");
-    sys.close_quietly(fd.value);
-    if (!st.ok()) {
-      r.err += strformat("rescue: chroot: bind %s: %s\n", src, sys::error_text(st.err));
-      ok = false;
-      break;
-    }
-    binds.push_back(target);
-  }
+  guest::RepairEnv repair(sys, r);
+  const bool ok = repair.setup();
   int rc = kExitFailure;
   if (ok) {
     if (cmd.empty()) {
@@ -69,12 +45,7 @@ int cmd_chroot(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
       rc = job.value.exit_code;
     }
   }
-  // Binds first (lazy when busy: a process left behind in the chroot), then the guest.
-  for (auto it = binds.rbegin(); it != binds.rend(); ++it) {
-    auto st = sys.umount2(*it, 0);
-    if (!st.ok()) st = sys.umount2(*it, MNT_DETACH);
-    if (!st.ok()) r.err += strformat("rescue: chroot: umount %s: %s\n", it->c_str(), sys::error_text(st.err));
-  }
+  repair.teardown();
   session.close();
   take(o, r);
   return rc;

@@ -35,6 +35,8 @@ const char* const kUsage =
     "  authorize-key [USER] KEY add an SSH public key to the guest user's authorized_keys\n"
     "  firewall-off             disable the guest's firewall at its next boot\n"
     "  du [PATH]                largest directories and files of the guest\n"
+    "  boot-info                the guest's kernels, initramfs images, boot entries and boot\n"
+    "                           code, checked against the disks found (what keeps it from booting)\n"
     "  poweroff                 unmount /mnt, sync and power the machine off\n"
     "  reboot                   unmount /mnt, sync and reboot\n"
     "  halt                     unmount /mnt, sync and halt\n"
@@ -154,6 +156,7 @@ int rescue_main(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& 
   if (cmd == "authorize-key") return cmd_authorize_key(args, sys, o);
   if (cmd == "firewall-off") return cmd_firewall_off(args, sys, o);
   if (cmd == "du") return cmd_du(args, sys, o);
+  if (cmd == "boot-info") return cmd_boot_info(args, sys, o);
   if (cmd == "disks") return cmd_disks(args, sys, o);
   if (cmd == "fsck") return cmd_fsck(args, sys, o);
   if (cmd == "unlock") return cmd_unlock(args, sys, o);

@@ -14,9 +14,12 @@ const std::map<std::string, std::string>& helps() {
       {"umount", "usage: rescue umount\n  unmount everything under /mnt (latest first)\n"},
       {"chroot",
        "usage: rescue chroot [CMD [ARG...]]\n"
-       "  mount the guest read-write with /proc, /sys, /dev, /dev/pts and /run, run CMD (default:\n"
-       "  root's shell from the guest's /etc/passwd, else /bin/sh) inside, unmount everything\n"
-       "  afterwards; exit status: CMD's (128+N when killed by signal N)\n"},
+       "  mount the guest read-write (its fstab; /boot and /boot/efi also found by partition\n"
+       "  type) with /proc, /sys, /dev, /dev/pts, /run, efivarfs (EFI boots) and the rescue\n"
+       "  system's resolvers as /etc/resolv.conf, run CMD (default: root's shell from the guest's\n"
+       "  /etc/passwd, else /bin/sh) inside, then put everything back as it was; exit status:\n"
+       "  CMD's (128+N when killed by signal N). For apt, dnf, update-initramfs, dracut,\n"
+       "  grub-install, update-grub: see 'rescue boot-info'\n"},
       {"passwd",
        "usage: rescue passwd [USER]\n"
        "  set USER's (default root) password in the guest's /etc/shadow (SHA-512 crypt); asks\n"
@@ -34,6 +37,13 @@ const std::map<std::string, std::string>& helps() {
        "usage: rescue du [PATH]\n"
        "  the 20 largest directories and files under PATH (default: the mounted guest\n"
        "  root /mnt/guest), not crossing filesystems\n"},
+      {"boot-info",
+       "usage: rescue boot-info\n"
+       "  mount the guest read-only and show what it boots: kernels and initramfs images in\n"
+       "  /boot (missing or empty ones flagged), GRUB's menu entries and BLS entries with their\n"
+       "  kernel, initrd, root= and search UUIDs checked against the filesystems found, and the\n"
+       "  boot code of each disk (GRUB in the MBR, BIOS boot partition, ESP files); each problem\n"
+       "  with the command that usually fixes it\n"},
       {"status", "usage: rescue status [--json] [--wait [SECONDS]]\n  what the boot did; --json: the raw status.json;\n"
                  "  --wait: first wait (default up to 3600 s) until the disk checks are done; exit 1 if\n"
                  "  they are not done by then\n"},

@@ -1,6 +1,6 @@
 #pragma once
 // The rescue toolkit subcommands (issue 6): mount, umount, chroot, passwd, authorize-key,
-// firewall-off, du. Each takes args with args[0] = the command name. One file each
+// firewall-off, du, boot-info (issue 15). Each takes args with args[0] = the command name. One file each
 // (cli/cmd_NAME.cpp); what they share (help texts, usage errors, GuestSession) is in
 // cli/session.h.
 #include <string>
@@ -17,6 +17,7 @@ int cmd_passwd(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
 int cmd_authorize_key(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o);
 int cmd_firewall_off(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o);
 int cmd_du(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o);
+int cmd_boot_info(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o);
 
 // Unmounts everything under /mnt (for reboot/poweroff); problems go to o.err.
 bool unmount_all_guests(sys::Sys& sys, CliOutput& o);

@@ -1,5 +1,7 @@
 #include "guest/ops.h"
 
+#include "guest/repair_env.h"
+
 #include <fcntl.h>
 #include <sys/mount.h>
 #include <sys/sysmacros.h>
@@ -13,6 +15,7 @@
 #include "disks/guest.h"
 #include "disks/probe.h"
 #include "disks/stack.h"
+#include "guest/repair_env.h"
 
 namespace lifeboat::guest {
 
@@ -32,10 +35,11 @@ const char* const kProbeDir = "/run/lifeboat/rescue-probe";
 
 }  // namespace
 
-std::vector<disks::Volume> scan_volumes(sys::Sys& sys, Report& r) {
+std::vector<disks::Volume> scan_volumes(sys::Sys& sys, Report& r, std::vector<disks::Disk>* disks) {
   auto probers = disks::default_probers(sys);
   auto scan = disks::scan_disks(sys, probers);
   for (const auto& p : scan.problems) r.err += "rescue: disks: " + p + "\n";
+  if (disks) *disks = scan.disks;
   return scan.volumes;
 }
 
@@ -275,6 +279,7 @@ bool mount_guest(sys::Sys& sys, bool rw, std::vector<std::string>& mounted, Repo
     return true;
   }
   auto volumes = scan_volumes(sys, r);
+  ensure_disk_links(sys, volumes, r);  // grub-probe and update-initramfs look there
   RootLocation loc = find_guest_root(sys, volumes, r);
   if (loc.device.empty()) return false;
   if (!mount_device(sys, loc.device, root, loc.type, rw, 0, loc.subvol.empty() ? "" : "subvol=" + loc.subvol, r))
@@ -287,13 +292,33 @@ bool mount_guest(sys::Sys& sys, bool rw, std::vector<std::string>& mounted, Repo
   }
   auto fstab = disks::parse_fstab(fstab_text.value);
   for (const auto& e : fstab.errors) r.err += "rescue: guest fstab: " + e.field + ": " + e.message + "\n";
+  std::vector<std::string> points = {"/"};
   for (const auto& m : plan_guest_mounts(fstab.entries, volumes, root)) {
     if (!m.skip.empty()) {
       r.out += "rescue: guest fstab: " + m.mountpoint + " (" + m.spec + "): skipped: " + m.skip + "\n";
       continue;
     }
     std::string where;
-    if (mount_device(sys, m.device, m.mountpoint, m.type, rw, m.flags, m.data, r, root, &where)) mounted.push_back(where);
+    if (mount_device(sys, m.device, m.mountpoint, m.type, rw, m.flags, m.data, r, root, &where)) {
+      mounted.push_back(where);
+      points.push_back(m.mountpoint);
+    }
+  }
+  // /boot and /boot/efi by partition type when the fstab did not mount them (it may be the
+  // broken part), where the guest has the directory.
+  std::string root_disk;
+  for (const auto& v : volumes)
+    if (v.path == loc.device) root_disk = v.disk;
+  for (const auto& m : plan_boot_by_type(points, volumes, root_disk, root)) {
+    auto dir = sys.open_in_root(root, m.mountpoint, O_PATH | O_DIRECTORY);
+    if (!dir.ok()) continue;
+    sys.close_quietly(dir.value);
+    std::string where;
+    if (mount_device(sys, m.device, m.mountpoint, m.type, rw, m.flags, m.data, r, root, &where)) {
+      mounted.push_back(where);
+      points.push_back(m.mountpoint);
+      r.out += "rescue: " + m.mountpoint + ": " + m.device + " (found by its partition type: the fstab does not mount it)\n";
+    }
   }
   return true;
 }

@@ -15,8 +15,8 @@ struct Report {  // what happened, for the console
   std::string out, err;
 };
 
-// Scans block devices (libblkid when built in).
-std::vector<disks::Volume> scan_volumes(sys::Sys& sys, Report& r);
+// Scans block devices (libblkid when built in); the whole disks too when `disks` is given.
+std::vector<disks::Volume> scan_volumes(sys::Sys& sys, Report& r, std::vector<disks::Disk>* disks = nullptr);
 
 // Mounts `dev` at `target` (creating it). `type` "" tries the usual ones. Refuses rw when the
 // device is already mounted anywhere. Returns false (and explains in r.err) on failure.

@@ -347,4 +347,93 @@ std::string render_du(const std::vector<DuItem>& dirs, const std::vector<DuItem>
   return out;
 }
 
+// --- a guest fit for boot repairs -----------------------------------------------------------
+
+std::vector<PlannedMount> plan_boot_by_type(const std::vector<std::string>& mounted,
+                                            const std::vector<disks::Volume>& volumes,
+                                            const std::string& root_disk, const std::string& root) {
+  std::vector<PlannedMount> out;
+  auto have = [&](const char* mp) { return std::find(mounted.begin(), mounted.end(), mp) != mounted.end(); };
+  auto pick = [&](const char* parttype, bool vfat_only) -> const disks::Volume* {
+    for (bool same_disk : {true, false}) {
+      const disks::Volume* found = nullptr;
+      int count = 0;
+      for (const auto& v : volumes) {
+        if (!iequal(v.parttype, parttype) || v.type.empty() || (vfat_only && v.type != "vfat")) continue;
+        if (same_disk && v.disk != root_disk) continue;
+        found = &v;
+        ++count;
+      }
+      if (count == 1) return found;
+      if (count > 1) return nullptr;  // ambiguous: leave it to the admin
+    }
+    return nullptr;
+  };
+  auto add = [&](const disks::Volume& v, const char* mp, const char* data) {
+    PlannedMount m;
+    m.spec = v.path;
+    m.mountpoint = mp;
+    m.target = root + mp;
+    m.device = v.path;
+    m.type = v.type;
+    m.flags = MS_NOSUID | MS_NODEV;
+    m.data = data;
+    out.push_back(std::move(m));
+  };
+  if (!have("/boot"))
+    if (const auto* v = pick(kXbootldrPartType, false)) add(*v, "/boot", "");
+  if (!have("/boot/efi"))
+    if (const auto* v = pick(kEspPartType, true)) add(*v, "/boot/efi", "umask=0077");
+  return out;
+}
+
+std::string udev_encode(std::string_view s) {
+  static const char* const kKept = "#+-.:=@_";
+  std::string out;
+  for (unsigned char c : s) {
+    bool keep = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                (c != 0 && std::string_view(kKept).find(static_cast<char>(c)) != std::string_view::npos);
+    if (keep) out += static_cast<char>(c);
+    else out += strformat("\\x%02x", c);
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> disk_links(const std::vector<disks::Volume>& volumes) {
+  std::vector<std::pair<std::string, std::string>> out;
+  auto add = [&](const char* dir, const std::string& name, const disks::Volume& v) {
+    if (name.empty() || name == "." || name == ".." || v.name.empty() || v.name.find('/') != std::string::npos) return;
+    std::string link = std::string("/dev/disk/") + dir + "/" + name;
+    for (const auto& l : out)
+      if (l.first == link) return;
+    out.emplace_back(link, "../../" + v.name);
+  };
+  for (const auto& v : volumes) {
+    add("by-uuid", udev_encode(v.uuid), v);
+    add("by-partuuid", udev_encode(v.partuuid), v);
+    add("by-label", udev_encode(v.label), v);
+    add("by-partlabel", udev_encode(v.partlabel), v);
+  }
+  return out;
+}
+
+std::string join_guest_path(std::string_view dir, std::string_view link) {
+  std::vector<std::string_view> parts;
+  auto walk = [&](std::string_view p) {
+    for (auto part : split_char(p, '/')) {
+      if (part.empty() || part == ".") continue;
+      if (part == "..") {
+        if (!parts.empty()) parts.pop_back();
+      } else {
+        parts.push_back(part);
+      }
+    }
+  };
+  if (link.empty() || link[0] != '/') walk(dir);
+  walk(link);
+  std::string out;
+  for (auto p : parts) out += "/" + std::string(p);
+  return out.empty() ? "/" : out;
+}
+
 }  // namespace lifeboat::guest

@@ -59,6 +59,30 @@ void split_mount_options(std::string_view options, unsigned long& flags, std::st
 // first: the order to unmount them.
 std::vector<std::string> unmount_order(const std::vector<disks::MountInfo>& mounts, std::string_view prefix);
 
+// --- a guest fit for boot repairs (issue 15) ----------------------------------------------
+// The GPT partition types the boot repairs look for.
+inline constexpr const char* kEspPartType = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
+inline constexpr const char* kXbootldrPartType = "bc13c2ff-59e6-4262-a352-b275fd6f7172";
+// Mounts the fstab did not give, found by partition type (the fstab may be the broken part):
+// an XBOOTLDR partition at /boot and the EFI system partition (vfat) at /boot/efi, each only
+// when exactly one candidate is on the root's disk (or, failing that, on all disks).
+// `mounted`: the guest mount points mounted so far ("/", "/boot").
+std::vector<PlannedMount> plan_boot_by_type(const std::vector<std::string>& mounted,
+                                            const std::vector<disks::Volume>& volumes,
+                                            const std::string& root_disk, const std::string& root = kGuestRoot);
+
+// udev's name encoding for /dev/disk/by-label and by-partlabel: letters, digits and
+// "#+-.:=@_" kept, every other byte \xNN (so a label can never hold a '/').
+std::string udev_encode(std::string_view s);
+// The /dev/disk/by-{uuid,partuuid,label,partlabel}/NAME links udev would make for the volumes
+// (name -> "../../vda2"), for grub-probe and update-initramfs inside a chroot. Names that
+// would be "." or ".." are left out; the first volume wins a name.
+std::vector<std::pair<std::string, std::string>> disk_links(const std::vector<disks::Volume>& volumes);
+
+// A guest path made absolute and lexically normal ("." and ".." resolved, never above "/"):
+// `link` (a symlink's target) read in the directory `dir`. "../run/x" in "/etc" -> "/run/x".
+std::string join_guest_path(std::string_view dir, std::string_view link);
+
 // --- firewall-off ------------------------------------------------------------------------
 struct FirewallFacts {
   std::optional<std::string> ufw_conf;  // /etc/ufw/ufw.conf text when present

@@ -291,6 +291,10 @@ Status RealSys::rename(const std::string& from, const std::string& to) noexcept 
 }
 
 Status RealSys::unlink(const std::string& path) noexcept { return from_rc(::unlink(path.c_str())); }
+Status RealSys::rmdir(const std::string& path) noexcept { return from_rc(::rmdir(path.c_str())); }
+Status RealSys::symlink(const std::string& target, const std::string& path) noexcept {
+  return from_rc(::symlink(target.c_str(), path.c_str()));
+}
 
 Result<int> RealSys::open_in_root(const std::string& root, const std::string& path, int flags, mode_t mode) noexcept {
   int dirfd;
@@ -337,14 +341,16 @@ Result<FileStat> RealSys::lstat(const std::string& path) noexcept {
   struct stat st;
   if (::lstat(path.c_str(), &st) != 0) return Result<FileStat>::failure(errno);
   return Result<FileStat>::success(
-      FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev, st.st_dev, static_cast<std::uint64_t>(st.st_blocks)});
+      FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev, st.st_dev, static_cast<std::uint64_t>(st.st_blocks),
+               static_cast<std::uint64_t>(st.st_size)});
 }
 
 Result<FileStat> RealSys::stat(const std::string& path) noexcept {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0) return Result<FileStat>::failure(errno);
   return Result<FileStat>::success(
-      FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev, st.st_dev, static_cast<std::uint64_t>(st.st_blocks)});
+      FileStat{st.st_mode, st.st_uid, st.st_gid, st.st_rdev, st.st_dev, static_cast<std::uint64_t>(st.st_blocks),
+               static_cast<std::uint64_t>(st.st_size)});
 }
 
 Status RealSys::fchown(int fd, uid_t uid, gid_t gid) noexcept { return from_rc(::fchown(fd, uid, gid)); }

@@ -30,6 +30,8 @@ class RealSys final : public Sys {
   Status mknod(const std::string& path, mode_t mode, dev_t dev) noexcept override;
   Status rename(const std::string& from, const std::string& to) noexcept override;
   Status unlink(const std::string& path) noexcept override;
+  Status rmdir(const std::string& path) noexcept override;
+  Status symlink(const std::string& target, const std::string& path) noexcept override;
   bool exists(const std::string& path) noexcept override;
   Result<int> open_in_root(const std::string& root, const std::string& path, int flags, mode_t mode) noexcept override;
   Result<unsigned> file_type(int fd) noexcept override;

@@ -45,6 +45,7 @@ struct FileStat {
   dev_t rdev = 0;
   dev_t dev = 0;                // the filesystem it is on
   std::uint64_t blocks512 = 0;  // space used, in 512-byte blocks
+  std::uint64_t size = 0;       // st_size
 };
 
 // Sys::run_in_root: a command run in the foreground in a chroot.
@@ -131,6 +132,8 @@ class Sys {
   virtual Status mknod(const std::string& path, mode_t mode, dev_t dev) noexcept = 0;
   virtual Status rename(const std::string& from, const std::string& to) noexcept = 0;
   virtual Status unlink(const std::string& path) noexcept = 0;
+  virtual Status rmdir(const std::string& path) noexcept = 0;
+  virtual Status symlink(const std::string& target, const std::string& path) noexcept = 0;
   virtual bool exists(const std::string& path) noexcept = 0;
   // Opens `path` inside the directory `root` the way a process chrooted there would see it
   // (openat2 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS): absolute links and ".." stay inside
