@@ -71,13 +71,15 @@ class VM:
                  extra: list[str] | tuple = (), kernel: str | None = None,
                  initrd: str | None = None, net: bool = True, guestfwd: str | None = None,
                  smp: int = 1, name: str = "vm", user_net: str | None = None, qmp: bool = False,
-                 limit: float | None = None):
+                 limit: float | None = None, boot_from_disk: bool = False):
         """user_net: extra `-netdev user` options, e.g. "net=169.254.0.0/16,host=169.254.0.2,
         dhcpstart=169.254.0.15" (guestfwd only accepts addresses inside the user network).
-        limit: this QEMU's hard wall-clock limit in seconds (default LIFEBOAT_VM_LIMIT)."""
+        limit: this QEMU's hard wall-clock limit in seconds (default LIFEBOAT_VM_LIMIT).
+        boot_from_disk: no -kernel: the firmware boots the first disk (a repaired guest)."""
         self.kernel = kernel or os.path.join(OUT, "vmlinuz")
         self.initrd = initrd or os.path.join(OUT, "initramfs.img")
-        for f in (self.kernel, self.initrd):
+        self.boot_from_disk = boot_from_disk
+        for f in () if boot_from_disk else (self.kernel, self.initrd):
             if not os.path.exists(f):
                 raise FileNotFoundError(f"{f} missing: run ./mkimage first")
         self.append = append
@@ -108,10 +110,10 @@ class VM:
         accel = "kvm" if os.environ.get("LIFEBOAT_KVM") == "1" else "tcg"
         cmd = ["qemu-system-x86_64", "-accel", accel, "-m", str(self.mem), "-smp", str(self.smp),
                "-nodefaults", "-no-user-config", "-display", "none", "-vga", "none",
-               "-no-reboot", "-serial", "stdio", "-monitor", "none",
-               "-kernel", self.kernel, "-initrd", self.initrd,
-               "-append", f"console=ttyS0 panic=-1 {self.append}".strip(),
-               "-device", "virtio-rng-pci"]
+               "-no-reboot", "-serial", "stdio", "-monitor", "none", "-device", "virtio-rng-pci"]
+        if not self.boot_from_disk:
+            cmd += ["-kernel", self.kernel, "-initrd", self.initrd,
+                    "-append", f"console=ttyS0 panic=-1 {self.append}".strip()]
         for i, d in enumerate(self.disks):
             cmd += ["-drive", f"file={d},format=raw,if=virtio,cache=unsafe,id=d{i}"]
         if self.net:
@@ -278,9 +280,11 @@ class VM:
 
     # ---- SSH ----------------------------------------------------------------------------
     def ssh_args(self, key: str | None = None) -> list[str]:
+        # A loaded host stalls a TCG guest for seconds (12 s measured while the host flushed a
+        # fresh disk image): keepalives give a silent session 60 s, the banner 30 s.
         args = ["-p", str(self.ssh_port), "-o", "StrictHostKeyChecking=no",
                 "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR",
-                "-o", "ConnectTimeout=10", "-o", "ServerAliveInterval=5"]
+                "-o", "ConnectTimeout=30", "-o", "ServerAliveInterval=5", "-o", "ServerAliveCountMax=12"]
         if key:
             args += ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "PasswordAuthentication=no",
                      "-o", "BatchMode=yes"]

@@ -302,6 +302,10 @@ BootReport analyse_boot(const BootFacts& f) {
       const BootFile* file = find_file(f.boot, name);
       if (!file) {
         line += " (NOT IN /boot)";
+        // A kernel's own initramfs, missing, is named above with its fix (make it again,
+        // not regenerate grub.cfg without it).
+        for (const auto& k : r.kernels)
+          if (k.initrd.empty() && (name == "initrd.img-" + k.version || name == "initramfs-" + k.version + ".img")) return;
         problem(show(e.source) + ": " + what + " " + show(path) + " is not in /boot", regen);
       } else if (!file->link && file->size == 0) {
         line += " (EMPTY)";
