@@ -125,6 +125,12 @@ TEST_CASE("grub.cfg: menuentries, submenus flattened, search UUIDs, root=, quoti
   CHECK(q[0].title == "a \"b\" c");
   CHECK(q[0].root == "LABEL=r");  // the last root= wins, as in Linux
   CHECK(q[0].initrds.size() == 2);
+
+  // search: the key is the last word that is not an option; --set takes its variable only with '='.
+  auto s = parse_grub_cfg("menuentry s {\n search --fs-uuid --set aaaa-bbbb\n search -l --set=root lbl\n"
+                          " search.fs_uuid cccc root\n}\n", "g");
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].search_uuids == std::vector<std::string>{"aaaa-bbbb", "cccc"});
 }
 
 TEST_CASE("grub.cfg: hostile text stays bounded and does not crash the parser") {

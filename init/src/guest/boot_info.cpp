@@ -1,8 +1,6 @@
 #include "guest/boot_info.h"
 
 #include <algorithm>
-#include <map>
-#include <set>
 
 #include "common/text.h"
 #include "guest/plan.h"
@@ -71,16 +69,18 @@ std::string join_from(const std::vector<std::string>& words, std::size_t from) {
   return out;
 }
 
-// The UUID a `search` command looks for, when it searches by filesystem UUID.
+// The UUID a `search` command looks for, when it searches by filesystem UUID: the last word
+// that is not an option (`search --no-floppy --fs-uuid --set=root --hint-bios=hd0,gpt3 UUID`;
+// --set takes a variable only with '='), or the first of `search.fs_uuid UUID [VARIABLE]`.
 std::string search_uuid(const std::vector<std::string>& cmd) {
-  bool by_uuid = cmd[0] == "search.fs_uuid";
-  std::string last;
+  const bool short_form = cmd[0] == "search.fs_uuid";
+  bool by_uuid = short_form;
+  std::string key;
   for (std::size_t i = 1; i < cmd.size(); ++i) {
     if (cmd[i] == "--fs-uuid" || cmd[i] == "-u") by_uuid = true;
-    else if (starts_with(cmd[i], "--set") && cmd[i].find('=') == std::string::npos && i + 1 < cmd.size()) ++i;
-    else if (!starts_with(cmd[i], "-") && last.empty()) last = cmd[i];
+    else if (!starts_with(cmd[i], "-") && (!short_form || key.empty())) key = cmd[i];
   }
-  return by_uuid ? last : "";
+  return by_uuid ? key : "";
 }
 
 // Kernel and initrd paths are relative to the filesystem GRUB reads them from: /boot's own

@@ -23,21 +23,16 @@ bool under(const std::string& path, const std::string& dir) {
 }  // namespace
 
 void ensure_disk_links(sys::Sys& sys, const std::vector<disks::Volume>& volumes, Report& r, const std::string& dev) {
-  std::size_t made = 0, failed = 0;
+  std::size_t failed = 0;
   std::string first_error;
   for (const auto& [link, target] : disk_links(volumes)) {
     const std::string path = dev + link.substr(4);  // "/dev/disk/..." under `dev`
     if (sys.lstat(path).ok()) continue;
     (void)sys.mkdir_p(parent_of(path), 0755);
     auto st = sys.symlink(target, path);
-    if (st.ok()) {
-      ++made;
-    } else if (st.err != EEXIST) {
-      if (!failed++) first_error = path + ": " + sys::error_text(st.err);
-    }
+    if (!st.ok() && st.err != EEXIST && !failed++) first_error = path + ": " + sys::error_text(st.err);
   }
   if (failed) r.err += strformat("rescue: /dev/disk links: %zu not made (%s)\n", failed, escape_control(first_error).c_str());
-  (void)made;
 }
 
 bool RepairEnv::setup() {
