@@ -146,6 +146,7 @@ std::string render_summary(const std::string& status_json) {
       "  rescue authorize-key KEY      let a key log in to the guest\n"
       "  rescue firewall-off           disable the guest's firewall at next boot\n"
       "  rescue du                     what fills the guest's disk\n"
+      "  rescue boot-info              why the guest does not boot, and the fix\n"
       "  rescue umount; rescue reboot  unmount cleanly and boot the guest\n";
   return out;
 }
