@@ -10,7 +10,6 @@ namespace lifeboat::guest {
 namespace {
 
 constexpr std::size_t kMaxEntries = 256;
-constexpr const char* kBiosBootType = "21686148-6449-6e6f-744e-656564454649";
 
 bool starts_with(std::string_view s, std::string_view p) { return s.substr(0, p.size()) == p; }
 
@@ -350,7 +349,7 @@ BootReport analyse_boot(const BootFacts& f) {
     if (d.mbr.size() >= 440 && std::string_view(d.mbr).substr(0, 440).find("GRUB") != std::string_view::npos) any_mbr_grub = true;
     for (const auto& v : f.volumes) {
       if (v.disk != d.disk || v.partno == 0) continue;
-      if (iequal(v.parttype, kBiosBootType)) line += "; BIOS boot partition " + v.name;
+      if (iequal(v.parttype, kBiosBootPartType)) line += "; BIOS boot partition " + v.name;
       if (iequal(v.parttype, kEspPartType)) {
         any_esp = true;
         line += "; EFI system partition " + v.name;

@@ -63,6 +63,7 @@ std::vector<std::string> unmount_order(const std::vector<disks::MountInfo>& moun
 // The GPT partition types the boot repairs look for.
 inline constexpr const char* kEspPartType = "c12a7328-f81f-11d2-ba4b-00a0c93ec93b";
 inline constexpr const char* kXbootldrPartType = "bc13c2ff-59e6-4262-a352-b275fd6f7172";
+inline constexpr const char* kBiosBootPartType = "21686148-6449-6e6f-744e-656564454649";
 // Mounts the fstab did not give, found by partition type (the fstab may be the broken part):
 // an XBOOTLDR partition at /boot and the EFI system partition (vfat) at /boot/efi, each only
 // when exactly one candidate is on the root's disk (or, failing that, on all disks).
