@@ -18,13 +18,15 @@ using lifeboat::net::loopback_up;
 TEST_CASE("mounts: all early mounts, mount points created, in order") {
   test::FakeSys sys;
   auto out = do_early_mounts(sys);
-  REQUIRE(out.size() == 6);
+  REQUIRE(out.size() == 7);
   for (const auto& o : out) CHECK(o.ok);
-  REQUIRE(sys.mounts.size() == 6);
+  REQUIRE(sys.mounts.size() == 7);
   CHECK(sys.mounts[0].target == "/proc");
   CHECK(sys.mounts[3].fstype == "devpts");
   CHECK(sys.mounts[3].data == "mode=620,ptmxmode=666");
   CHECK(sys.mounts[5].target == "/tmp");
+  CHECK(sys.mounts[6].target == "/root");
+  CHECK(sys.mounts[6].data == "mode=0700");
   CHECK(sys.dirs.count("/dev/pts"));
 }
 

@@ -20,6 +20,10 @@ const std::vector<MountSpec>& early_mounts() {
       {"devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "mode=620,ptmxmode=666"},
       {"tmpfs", "/run", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"},
       {"tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
+      // The rootfs is a ramfs (kernel-config: rootfstype=ramfs), which has no size limit:
+      // root's home, where an admin copies files to, is a tmpfs capped like /tmp, so a big
+      // copy fails with ENOSPC instead of the OOM killer.
+      {"tmpfs", "/root", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700"},
   };
   return table;
 }
