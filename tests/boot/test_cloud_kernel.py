@@ -1,12 +1,15 @@
 """Our initramfs on Debian's stock cloud kernel (virtio, loop, squashfs, xfs as modules):
-the tools squashfs is mounted (loop and squashfs loaded first), coldplug finds the disks, and a
-filesystem module loads when a mount needs it (the kernel's module helper)."""
+the tools squashfs is mounted (loop and squashfs loaded first), coldplug finds the disks and an
+OpenStack config drive on an IDE CD-ROM (libata's port probe finds the drive, then sr_mod and
+isofs load, and its SSH key lets us in), and a filesystem module loads when a mount needs it
+(the kernel's module helper)."""
 import os
 import subprocess
 import tempfile
 import unittest
 
 from fixtures.disks import ext4_image
+from fixtures.metadata import config_drive, ssh_keypair
 from lifeboat_vm import REPO, VM
 
 CACHE = os.environ.get("LIFEBOAT_CACHE") or os.path.join(
@@ -27,8 +30,12 @@ class CloudKernelTest(unittest.TestCase):
             with open(xfs, "wb") as fh:
                 fh.truncate(300 << 20)
             subprocess.run(["mkfs.xfs", "-q", "-L", "xdata", xfs], check=True)
+            key, pub = ssh_keypair(tmp)
+            cd = config_drive(os.path.join(tmp, "config-2.iso"),
+                              {"uuid": "c1", "hostname": "cloudkernel-cd", "public_keys": {"k": pub}})
             with VM(kernel=os.path.join(out, "vmlinuz"), initrd=os.path.join(out, "initramfs.img"),
-                    disks=[disk, xfs], name="cloudkernel") as vm:
+                    disks=[disk, xfs], name="cloudkernel",
+                    extra=["-drive", f"file={cd},format=raw,if=ide,media=cdrom,readonly=on"]) as vm:
                 t = vm.wait_ready(180)
                 vm.wait_disks(600)  # disk work runs after `ready`
                 print(f"stock cloud kernel: ready after {t:.1f} s")
@@ -42,6 +49,9 @@ class CloudKernelTest(unittest.TestCase):
                 # Nothing preloads xfs (lifeboat.modules is empty): the kernel asked the helper
                 # for fs-xfs when a mount needed it (the guest root search's or this one).
                 self.assertRegex(out_, r"(?m)^xfs\r?$")
+                # The config drive's key (no other source gives one) and hostname.
+                r = vm.ssh("hostname; cut -d' ' -f1 /proc/modules | grep -x -e sr_mod -e isofs | sort", key=key)
+                self.assertEqual(r.stdout.split(), ["cloudkernel-cd", "isofs", "sr_mod"])
                 st, rc = vm.sh("rescue status")
                 self.assertRegex(st, r"vda ext4 .*clean")
                 self.assertRegex(st, r"vdb xfs .*clean")

@@ -114,6 +114,22 @@ class FakeSys : public sys::Sys {
     return Result<pid_t>::success(p);
   }
 
+  // The child's work runs at once, here (its effects land in this FakeSys); it then exits
+  // with fn's result, to be reaped like a spawned child.
+  std::vector<pid_t> forks;
+  Result<pid_t> fork_call(const std::function<int()>& fn) noexcept override {
+    pid_t p = next_pid++;
+    forks.push_back(p);
+    live.insert(p);
+    int rc = 125;
+    try {
+      rc = fn();
+    } catch (...) {
+    }
+    exit_child(p, rc);
+    return Result<pid_t>::success(p);
+  }
+
   Status kill(pid_t p, int sig) noexcept override {
     kills.emplace_back(p, sig);
     pid_t target = p < 0 ? -p : p;

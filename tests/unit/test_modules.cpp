@@ -31,6 +31,16 @@ const char* kDep =
     "kernel/drivers/block/virtio_blk.ko: kernel/drivers/virtio/virtio_ring.ko kernel/drivers/virtio/virtio.ko\n"
     "kernel/fs/xfs/xfs.ko.zst: kernel/lib/libcrc32c.ko\n"
     "kernel/lib/libcrc32c.ko:\n";
+
+// The module files of virtio_pci and virtio_net (with their dependencies), and `more`.
+void add_virtio_modules(test::FakeSys& sys, const std::string& dir, std::initializer_list<const char*> more) {
+  for (const char* m : {"drivers/virtio/virtio_pci.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
+                        "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_ring.ko",
+                        "drivers/virtio/virtio.ko", "drivers/net/virtio_net.ko",
+                        "drivers/net/net_failover.ko", "net/core/failover.ko"})
+    sys.add_file(dir + "/kernel/" + m, "ELF");
+  for (const char* m : more) sys.add_file(dir + "/kernel/" + m, "ELF");
+}
 }  // namespace
 
 TEST_CASE("modules: names") {
@@ -84,31 +94,28 @@ TEST_CASE("modules: lifeboat.modules list") {
         std::vector<std::string>{"xfs", "vfat", "iso9660"});
 }
 
-TEST_CASE("modules: coldplug against FakeSys (passes, deps, compressed, EEXIST)") {
+TEST_CASE("modules: coldplug against FakeSys, PID 1 loading in order (passes, deps, compressed, EEXIST)") {
   test::FakeSys sys;
   const std::string dir = "/lib/modules/6.1.0-test";
   sys.add_file(dir + "/modules.alias", kAlias);
   sys.add_file(dir + "/modules.dep", kDep);
   sys.add_file(dir + "/lifeboat.modules", "xfs\nvirtio_blk\n");
-  for (const char* m : {"drivers/virtio/virtio_pci.ko", "drivers/virtio/virtio_pci_modern_dev.ko",
-                        "drivers/virtio/virtio_pci_legacy_dev.ko", "drivers/virtio/virtio_ring.ko",
-                        "drivers/virtio/virtio.ko", "drivers/net/virtio_net.ko",
-                        "drivers/net/net_failover.ko", "net/core/failover.ko",
-                        "drivers/block/virtio_blk.ko", "lib/libcrc32c.ko"})
-    sys.add_file(dir + "/kernel/" + m, "ELF");
+  add_virtio_modules(sys, dir, {"drivers/block/virtio_blk.ko", "lib/libcrc32c.ko"});
   sys.module_errors[dir + "/kernel/drivers/virtio/virtio.ko"] = EEXIST;  // built in
-  sys.add_file("/sys/devices/pci0000:00/0000:00:03.0/modalias",
+  sys.add_file("/sys/bus/pci/devices/0000:00:03.0/modalias",
                "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\n");
 
   // Loading virtio_pci makes the virtio device appear, as the kernel would.
   sys.on_module_load = [&](const std::string& path) {
     if (path.find("virtio_pci.ko") != std::string::npos)
-      sys.add_file("/sys/devices/pci0000:00/0000:00:03.0/virtio0/modalias", "virtio:d00000001v00001AF4\n");
+      sys.add_file("/sys/bus/virtio/devices/virtio0/modalias", "virtio:d00000001v00001AF4\n");
   };
   Log log(sys);
   log.attach_console(1);
   std::string skipped;
-  auto st = coldplug_modules(sys, log, ColdplugOptions{}, skipped);
+  ColdplugOptions opt;
+  opt.parallel = 1;
+  auto st = coldplug_modules(sys, log, opt, skipped);
   CHECK(skipped.empty());
   CHECK(st.failed == 0);
   CHECK(st.skipped == 1);  // xfs.ko.zst
@@ -118,6 +125,7 @@ TEST_CASE("modules: coldplug against FakeSys (passes, deps, compressed, EEXIST)"
   CHECK(std::count(sys.loaded_modules.begin(), sys.loaded_modules.end(),
                    dir + "/kernel/drivers/block/virtio_blk.ko") == 1);
   CHECK(st.passes == 3);  // PCI, then virtio, then nothing new
+  CHECK(sys.forks.empty());
 }
 
 TEST_CASE("modules: no module tree -> skipped with a reason") {
@@ -162,36 +170,40 @@ TEST_CASE("modules: coldplug registers the helper when the image has it") {
   CHECK(sys.files["/proc/sys/kernel/modprobe"] == std::string(kModprobeHelper) + "\n");
 }
 
-TEST_CASE("modules: with the helper, each pass loads its modules side by side in helper children") {
+TEST_CASE("modules: each pass loads its modules side by side in forked children") {
   test::FakeSys sys;
   const std::string dir = "/lib/modules/6.1.0-test";
-  sys.add_file(dir + "/modules.dep", kDep);
-  sys.add_file(dir + "/modules.alias", kAlias);
-  sys.add_file(kModprobeHelper, "");
+  sys.add_file(dir + "/modules.dep", std::string(kDep) + "kernel/drivers/acpi/some-bridge.ko:\n"
+                                     "kernel/drivers/input/evdev.ko:\n");
+  sys.add_file(dir + "/modules.alias", std::string(kAlias) + "alias input:b*v*p*e*-e* evdev\n");
+  add_virtio_modules(sys, dir, {"drivers/acpi/some-bridge.ko", "drivers/input/evdev.ko"});
+  sys.module_errors[dir + "/kernel/drivers/acpi/some-bridge.ko"] = ENODEV;
   sys.add_file("/proc/modules", "");
-  sys.add_file("/sys/devices/pci0000:00/0000:00:03.0/modalias",
+  // Devices on buses (links to /sys/devices in the real tree), and a class device on none.
+  sys.add_file("/sys/bus/pci/devices/0000:00:03.0/modalias",
                "pci:v00001AF4d00001000sv00001AF4sd00000001bc02sc00i00\n");
-  sys.add_file("/sys/devices/pci0000:00/0000:00:04.0/modalias", "acpi:PNP0A03:\n");
-  // A helper child "loads" its module: it shows up in /proc/modules, and virtio_pci makes
-  // the virtio device appear, as the kernel would.
-  std::vector<std::string> asked;
-  sys.on_spawn = [&](pid_t p, const sys::SpawnSpec& spec) {
-    REQUIRE(spec.argv.size() == 4);
-    CHECK(spec.argv[0] == kModprobeHelper);
-    asked.push_back(spec.argv[3]);
-    if (spec.argv[3] != "some_bridge") sys.files["/proc/modules"] += spec.argv[3] + " 16384 0 - Live 0x0\n";
-    if (spec.argv[3] == "virtio_pci")
-      sys.add_file("/sys/devices/pci0000:00/0000:00:03.0/virtio0/modalias", "virtio:d00000001v00001AF4\n");
-    sys.exit_child(p, spec.argv[3] == "some_bridge" ? 1 : 0);
+  sys.add_file("/sys/bus/acpi/devices/PNP0A03:00/modalias", "acpi:PNP0A03:\n");
+  sys.add_file("/sys/bus/acpi/devices/LNXSYSTM:00/uevent", "");  // no modalias: skipped
+  sys.add_file("/sys/class/input/input0/modalias", "input:b0019v0000p0001e0000-e0,1,k74,ramlsfw\n");
+  sys.add_file("/sys/devices/pci0000:00/0000:00:04.0/modalias", "pci:v00008086d00007010sv*");  // not walked
+  // A child's module shows up in /proc/modules, and virtio_pci makes the virtio device
+  // appear, as the kernel would.
+  sys.on_module_load = [&](const std::string& path) {
+    const std::string name = module_name(path);
+    if (name != "some_bridge") sys.files["/proc/modules"] += name + " 16384 0 - Live 0x0\n";
+    if (name == "virtio_pci") sys.add_file("/sys/bus/virtio/devices/virtio0/modalias", "virtio:d00000001v00001AF4\n");
   };
   Log log(sys);
   std::string skipped;
   auto st = coldplug_modules(sys, log, ColdplugOptions{}, skipped);
-  CHECK(asked == std::vector<std::string>{"some_bridge", "virtio_pci", "virtio_net"});
-  CHECK(st.loaded == 2);
-  CHECK(st.failed == 1);  // some_bridge's helper exited 1
+  // One child per wanted module (with its dependencies), in the order the aliases came.
+  CHECK(sys.forks.size() == 4);  // some_bridge, evdev, virtio_pci; then virtio_net
+  CHECK(std::count(sys.loaded_modules.begin(), sys.loaded_modules.end(),
+                   dir + "/kernel/drivers/net/virtio_net.ko") == 1);
+  CHECK(st.loaded == 9);  // virtio_pci and its 4 deps, evdev, virtio_net and its 2 deps
+  CHECK(st.failed == 1);  // some_bridge's child exited 1
   CHECK(st.passes == 3);
-  CHECK(sys.loaded_modules.empty());  // PID 1 itself loaded nothing
+  CHECK(sys.spawns.empty());  // no helper exec'd
 }
 
 TEST_CASE("modules: /proc/modules names") {

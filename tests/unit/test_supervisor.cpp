@@ -93,6 +93,30 @@ TEST_CASE("supervisor: a service added after start_services() starts at once") {
   CHECK(sup.services()[0].pid != 0);
 }
 
+TEST_CASE("supervisor: start_now() starts one service ahead of the others, once") {
+  test::FakeSys sys;
+  Log log(sys);
+  Supervisor sup(sys, log);
+  ServiceSpec ssh;
+  ssh.name = "dropbear";
+  ssh.spawn.argv = {"/sbin/dropbear", "-F"};
+  sup.add_service(shell());
+  sup.start_now(sup.add_service(ssh));
+  REQUIRE(sys.spawns.size() == 1);
+  CHECK(sys.spawns[0].argv[0] == "/sbin/dropbear");
+  sup.start_now(1);  // already running: nothing
+  sup.start_now(7);  // no such service: nothing
+  CHECK(sys.spawns.size() == 1);
+  sup.start_services();  // the shell; Dropbear is not started twice
+  REQUIRE(sys.spawns.size() == 2);
+  CHECK(sys.spawns[1].argv[0] != "/sbin/dropbear");
+  // A shutdown requested during the boot: nothing more is started early.
+  Supervisor sup2(sys, log);
+  sup2.request_shutdown(ShutdownKind::poweroff);
+  sup2.start_now(sup2.add_service(ssh));
+  CHECK(sys.spawns.size() == 2);
+}
+
 TEST_CASE("supervisor: a service that cannot be spawned is retried with backoff") {
   test::FakeSys sys;
   sys.spawn_errors["/bin/sh"] = ENOENT;

@@ -114,21 +114,26 @@ std::string ColdplugStats::summary() const {
 
 namespace {
 
-// Collects the text of every `modalias` file under dir (symlinks are not followed).
-void collect_modaliases(sys::Sys& sys, const std::string& dir, std::set<std::string>& out,
-                        int depth) {
-  if (depth > 32) return;
-  auto ents = sys.list_dir(dir);
-  if (!ents.ok()) return;
-  for (const auto& e : ents.value) {
-    const std::string path = dir + "/" + e.name;
-    if (e.type == DT_DIR) {
-      collect_modaliases(sys, path, out, depth + 1);
-    } else if (e.name == "modalias" && (e.type == DT_REG || e.type == DT_UNKNOWN)) {
-      auto text = sys.read_file(path, 4096);
-      if (!text.ok()) continue;
-      auto alias = std::string(trim(text.value));
-      if (!alias.empty()) out.insert(alias);
+// The modalias of every device the kernel has registered, the way udev's coldplug trigger
+// finds them: each device on a bus (/sys/bus/*/devices/*) and each class device
+// (/sys/class/*/*, e.g. input devices, which are on no bus). Links to the devices, a few
+// hundred entries; walking /sys/devices itself (thousands of entries) costs ~130 ms per pass
+// under TCG.
+void collect_modaliases(sys::Sys& sys, const std::string& sys_root, std::set<std::string>& out) {
+  for (const char* kind : {"/bus", "/class"}) {
+    const std::string top = sys_root + kind;
+    auto groups = sys.list_dir(top);
+    if (!groups.ok()) continue;
+    for (const auto& g : groups.value) {
+      const std::string dir = top + "/" + g.name + (kind[1] == 'b' ? "/devices" : "");
+      auto devs = sys.list_dir(dir);
+      if (!devs.ok()) continue;
+      for (const auto& d : devs.value) {
+        auto text = sys.read_file(dir + "/" + d.name + "/modalias", 4096);
+        if (!text.ok()) continue;
+        auto alias = std::string(trim(text.value));
+        if (!alias.empty()) out.insert(alias);
+      }
     }
   }
 }
@@ -192,25 +197,29 @@ class Loader {
   std::set<std::string> attempted_;
 };
 
-// Loads `wanted` through helper children, side by side; returns how many modules appeared
-// in /proc/modules.
-int load_in_children(sys::Sys& sys, Log& log, const ColdplugOptions& opt, const std::vector<std::string>& wanted,
-                     std::int64_t deadline, ColdplugStats& st) {
+// Loads `wanted` in forked children of PID 1, side by side (each with the module database
+// PID 1 already parsed: no exec, no second parse); returns how many modules appeared in
+// /proc/modules.
+int load_in_children(sys::Sys& sys, Log& log, const ColdplugOptions& opt, const std::string& dir,
+                     const ModuleDb& db, const std::vector<std::string>& wanted, std::int64_t deadline,
+                     ColdplugStats& st) {
   auto before = sys.read_file("/proc/modules", 1 << 20);
   const auto had = before.ok() ? parse_proc_modules(before.value) : std::set<std::string>{};
   std::vector<pid_t> running;
   std::size_t next = 0;
   while ((next < wanted.size() || !running.empty()) && sys.monotonic_ms() < deadline) {
     while (next < wanted.size() && static_cast<int>(running.size()) < std::max(1, opt.parallel)) {
-      sys::SpawnSpec spec;
-      spec.argv = {opt.helper, "-q", "--", wanted[next]};
-      spec.env = sys::base_environment();
-      auto pid = sys.spawn(spec);
+      const std::string& name = wanted[next];
+      auto pid = sys.fork_call([&sys, &log, &dir, &db, &name] {
+        ColdplugStats child;
+        Loader(sys, log, dir, db, child).load({name});
+        return child.failed == 0 && child.skipped == 0 ? 0 : 1;
+      });
       if (pid.ok()) {
         running.push_back(pid.value);
       } else {
         ++st.failed;
-        log.info("modules: %s: spawn %s: %s", wanted[next].c_str(), opt.helper.c_str(), sys::error_text(pid.err));
+        log.info("modules: %s: fork: %s", name.c_str(), sys::error_text(pid.err));
       }
       ++next;
     }
@@ -317,11 +326,10 @@ ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& o
     const std::int64_t deadline = sys.monotonic_ms() + opt.budget_ms;
     std::set<std::string> seen;   // modaliases already handled
     std::set<std::string> tried;  // modules already asked for
-    const bool parallel = opt.parallel > 1 && !opt.helper.empty() && sys.exists(opt.helper);
     for (int pass = 0; pass < opt.max_passes; ++pass) {
       ++st.passes;
       std::set<std::string> aliases;
-      collect_modaliases(sys, opt.sys_devices, aliases, 0);
+      collect_modaliases(sys, opt.sys_root, aliases);
       std::vector<std::string> wanted;
       for (const auto& a : aliases) {
         if (!seen.insert(a).second) continue;
@@ -329,9 +337,12 @@ ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& o
           if (std::find(wanted.begin(), wanted.end(), m) == wanted.end() && !tried.count(m)) wanted.push_back(std::move(m));
       }
       for (const auto& m : wanted) tried.insert(m);
-      const int newly = parallel ? load_in_children(sys, log, opt, wanted, deadline, st) : loader.load(wanted);
+      const int newly = opt.parallel > 1 ? load_in_children(sys, log, opt, dir, db, wanted, deadline, st)
+                                         : loader.load(wanted);
+      // No pause before the next pass: when finit_module returns, the driver's probes have
+      // registered the devices they found (the kernel also waits for the async work a
+      // module's init starts, such as libata's port probes, before it returns).
       if (newly == 0 || sys.monotonic_ms() >= deadline) break;
-      sys.sleep_ms(50);  // let the drivers just loaded register their child devices
     }
   } else {
     log.info("modules: no %s/modules.alias: no coldplug", dir.c_str());

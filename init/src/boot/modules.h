@@ -3,8 +3,9 @@
 //
 // Pure part (unit tested): modules.alias matching (fnmatch patterns), modules.dep
 // parsing and load order (dependencies first, each once, cycle-safe).
-// Effects: walk /sys/devices for `modalias` files, load what matches with finit_module(2),
-// repeat (bounded) because a loaded bus driver makes new devices appear, then load the
+// Effects: read the `modalias` of every device (/sys/bus/*/devices/*, /sys/class/*/*),
+// load what matches with finit_module(2), repeat (bounded) because a loaded bus driver
+// makes new devices appear, then load the
 // modules listed in /lib/modules/<release>/lifeboat.modules (filesystems no modalias asks
 // for). Failures are logged and counted, never fatal.
 #include <cstdint>
@@ -69,21 +70,21 @@ struct ColdplugStats {
 
 struct ColdplugOptions {
   std::string modules_root = "/lib/modules";
-  std::string sys_devices = "/sys/devices";
+  std::string sys_root = "/sys";  // devices: its bus/*/devices/* and class/*/*
   // A pass that loaded something is followed by another (new buses show new devices:
   // virtio_pci -> virtio devices -> virtio_blk); the walk ends when a pass loads nothing.
   // The budget only bounds a pathological case: loading modules under TCG on a busy host
   // can take seconds, and stopping early leaves the disks without a driver.
   int max_passes = 6;
   std::int64_t budget_ms = 15000;
-  // With the helper in the image, each pass loads its modules side by side: one helper
-  // child per wanted module (with its dependencies; a module two children need is loaded
-  // once, the kernel makes the other wait), at most `parallel` at a time. A probe that
-  // waits on hardware (an IDE bus without disks) then overlaps the others, and a VM with
-  // several vCPUs loads on all of them. PID 1 polls; a child still loading at the budget's
-  // end is left to the reaper.
+  // Each pass loads its modules side by side: one forked child of PID 1 per wanted module
+  // (with its dependencies; a module two children need is loaded once, the kernel makes
+  // the other wait), at most `parallel` at a time. A probe that waits on hardware (an IDE
+  // bus without disks) then overlaps the others, and a VM with several vCPUs loads on all
+  // of them. The children are forks, not execs of the helper: under TCG an exec of /init
+  // and its parse of the module tree cost ~27 ms each. PID 1 polls; a child still loading
+  // at the budget's end is left to the reaper. 1: PID 1 loads them itself, in order.
   int parallel = 8;
-  std::string helper = kModprobeHelper;
 };
 
 // The names /proc/modules lists (the first field of each line).

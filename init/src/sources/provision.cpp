@@ -336,7 +336,8 @@ void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, Step
       s.failures.push_back(p.dropbear_log + ": pipe: " + sys::error_text(pipe.err));
     }
   }
-  sup.add_service(ssh::dropbear_service(s, p.dropbear_log_fd));
+  // Started now, not with the consoles after `ready`: the first login need not wait for them.
+  sup.start_now(sup.add_service(ssh::dropbear_service(s, p.dropbear_log_fd)));
   log.line("ssh: " + ssh::listening_line(s));
   steps.status().set_section("ssh", ssh::ssh_json(s));
   std::string note = strformat("port %d, %s, %s, password %s", s.port,

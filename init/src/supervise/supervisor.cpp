@@ -111,6 +111,12 @@ void Supervisor::start_services() noexcept {
   }
 }
 
+void Supervisor::start_now(std::size_t index) noexcept {
+  if (index >= services_.size() || stopped_ || pending_ != ShutdownKind::none) return;
+  auto& s = services_[index];
+  if (s.pid == 0 && s.starts == 0) start_service(s);
+}
+
 void Supervisor::stop_services() noexcept { stopped_ = true; }
 
 void Supervisor::resume_services() noexcept {

@@ -124,6 +124,10 @@ class Supervisor {
   // already happened. Returns its index in services().
   std::size_t add_service(ServiceSpec spec);
   void start_services() noexcept;
+  // Starts the service at `index` ahead of start_services() (Dropbear listens before the
+  // consoles and the boot's status are set up). Nothing if it already started, or once a
+  // shutdown is pending.
+  void start_now(std::size_t index) noexcept;
   // No more (re)starts: for the shutdown sequence.
   void stop_services() noexcept;
   // Undo stop_services() (a shutdown that could not finish): start what is not running.

@@ -181,6 +181,26 @@ Result<pid_t> RealSys::spawn(const SpawnSpec& spec) noexcept {
   return Result<pid_t>::success(pid);
 }
 
+Result<pid_t> RealSys::fork_call(const std::function<int()>& fn) noexcept {
+  const pid_t pid = ::fork();
+  if (pid < 0) return Result<pid_t>::failure(errno);
+  if (pid == 0) {
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    for (int sig = 1; sig < NSIG; ++sig) sigaction(sig, &dfl, nullptr);
+    sigset_t empty;
+    sigemptyset(&empty);
+    sigprocmask(SIG_SETMASK, &empty, nullptr);
+    int rc = 125;
+    try {
+      rc = fn();
+    } catch (...) {
+    }
+    ::_exit(rc & 0xff);
+  }
+  return Result<pid_t>::success(pid);
+}
+
 Status RealSys::kill(pid_t pid, int sig) noexcept { return from_rc(::kill(pid, sig)); }
 
 Result<WaitStatus> RealSys::waitpid(pid_t pid, int options) noexcept {

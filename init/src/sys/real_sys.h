@@ -13,6 +13,7 @@ class RealSys final : public Sys {
 
   pid_t getpid() noexcept override;
   Result<pid_t> spawn(const SpawnSpec& spec) noexcept override;
+  Result<pid_t> fork_call(const std::function<int()>& fn) noexcept override;
   Status kill(pid_t pid, int sig) noexcept override;
   Result<WaitStatus> waitpid(pid_t pid, int options) noexcept override;
 

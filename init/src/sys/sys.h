@@ -108,6 +108,10 @@ class Sys {
   // --- processes -------------------------------------------------------------------
   virtual pid_t getpid() noexcept = 0;
   virtual Result<pid_t> spawn(const SpawnSpec& spec) noexcept = 0;  // fork + exec
+  // fork() alone: the child (empty signal mask, default dispositions, PID 1's fds) runs
+  // `fn` and exits with what it returns (125 if it throws). For short work that needs what
+  // PID 1 already has in memory (coldplug's module database) without the cost of an exec.
+  virtual Result<pid_t> fork_call(const std::function<int()>& fn) noexcept = 0;
   virtual Status kill(pid_t pid, int sig) noexcept = 0;
   virtual Result<WaitStatus> waitpid(pid_t pid, int options) noexcept = 0;
 
