@@ -232,3 +232,20 @@ TEST_CASE("status: sections are rendered, kept on parse, and never shadow fixed 
   CHECK(back->sections[0].first == "ssh");
   CHECK(back->sections[0].second == "{\"port\":2222}");
 }
+
+TEST_CASE("ssh: a port listening in /proc/net/tcp and tcp6") {
+  const std::string tcp =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 0100007F:0277 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1\n"
+      "   1: 0F02000A:0016 0202000A:C350 01 00000000:00000000 00:00000000 00000000     0        0 2 1\n";
+  CHECK_FALSE(ssh::tcp_port_listening(tcp, 22));  // an established connection to it is not a listener
+  CHECK(ssh::tcp_port_listening(tcp, 631));
+  CHECK(ssh::tcp_port_listening(tcp + "   2: 00000000:0016 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 3 1\n", 22));
+  const std::string tcp6 =
+      "  sl  local_address                         remote_address                        st\n"
+      "   0: 00000000000000000000000000000000:08AE 00000000000000000000000000000000:0000 0A 0\n";
+  CHECK(ssh::tcp_port_listening(tcp6, 2222));
+  CHECK_FALSE(ssh::tcp_port_listening(tcp6, 174));  // 0x00AE: only the port's last digits match
+  CHECK_FALSE(ssh::tcp_port_listening("", 22));
+  CHECK_FALSE(ssh::tcp_port_listening("garbage\n: : :\n", 22));
+}

@@ -63,4 +63,17 @@ std::optional<std::string> public_key_from_dropbearkey_output(std::string_view t
   return std::nullopt;
 }
 
+bool tcp_port_listening(std::string_view proc_net_tcp, int port) {
+  // "  sl  local_address rem_address   st ...", then "   0: 00000000:0016 00000000:0000 0A ..."
+  // (addresses in hex, tcp6's 32 hex digits before the colon).
+  const std::string want = strformat(":%04X", port);
+  for (auto line : split_lines(proc_net_tcp)) {
+    auto f = split_ws(line);
+    if (f.size() < 4 || f[0].empty() || f[0].back() != ':') continue;  // the header
+    const auto local = f[1];
+    if (local.size() > want.size() && local.substr(local.size() - want.size()) == want && f[3] == "0A") return true;
+  }
+  return false;
+}
+
 }  // namespace lifeboat::ssh

@@ -41,4 +41,7 @@ std::vector<std::string> dropbearconvert_argv(std::string_view in, std::string_v
 // The "ssh-ed25519 AAAA... comment" line in `dropbearkey -y` output, if any.
 std::optional<std::string> public_key_from_dropbearkey_output(std::string_view text);
 
+// Whether /proc/net/tcp (or tcp6) text lists a socket listening on `port` (state 0A).
+bool tcp_port_listening(std::string_view proc_net_tcp, int port);
+
 }  // namespace lifeboat::ssh
