@@ -75,6 +75,22 @@ meta::Config merge_copy(const Provision& p) {
   return meta::merge(std::move(copy));
 }
 
+// Waits (at most kListenWaitMs) until the service at `svc` listens on `port` (IPv4 or IPv6);
+// returns how long that took, or -1 (not started, or not listening in time).
+constexpr std::int64_t kListenWaitMs = 1500;
+std::int64_t wait_listening(sys::Sys& sys, Supervisor& sup, std::size_t svc, int port) {
+  const std::int64_t start = sys.monotonic_ms();
+  while (sys.monotonic_ms() - start < kListenWaitMs) {
+    if (svc >= sup.services().size() || sup.services()[svc].pid == 0) return -1;
+    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+      auto text = sys.read_file(table, 1 << 20);
+      if (text.ok() && ssh::tcp_port_listening(text.value, port)) return sys.monotonic_ms() - start;
+    }
+    sys.sleep_ms(5);
+  }
+  return -1;
+}
+
 }  // namespace
 
 bool source_enabled(const std::optional<meta::SourceResult>& cmdline, meta::Source s) {
@@ -294,26 +310,6 @@ void finish_config(sys::Sys& sys, StepRunner& steps, StepContext& step, Provisio
   for (const auto& s : parts) note += (note.empty() ? "" : ", ") + s;
   step.note(note.empty() ? "no provider configuration" : note);
 }
-
-namespace {
-
-// Waits (at most kListenWaitMs) until the service at `svc` listens on `port` (IPv4 or IPv6);
-// returns how long that took, or -1 (not started, or not listening in time).
-constexpr std::int64_t kListenWaitMs = 1500;
-std::int64_t wait_listening(sys::Sys& sys, Supervisor& sup, std::size_t svc, int port) {
-  const std::int64_t start = sys.monotonic_ms();
-  while (sys.monotonic_ms() - start < kListenWaitMs) {
-    if (svc >= sup.services().size() || sup.services()[svc].pid == 0) return -1;
-    for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-      auto text = sys.read_file(table, 1 << 20);
-      if (text.ok() && ssh::tcp_port_listening(text.value, port)) return sys.monotonic_ms() - start;
-    }
-    sys.sleep_ms(5);
-  }
-  return -1;
-}
-
-}  // namespace
 
 void start_host_keys(sys::Sys& sys, Supervisor& sup, StepContext& step, Provision& p) {
   p.host_key_jobs = ssh::start_host_keys(sys, sup);
