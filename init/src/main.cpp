@@ -130,10 +130,16 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   steps.run_step("metadata drives", [&](StepContext& s) { src::read_metadata_drives(sys, sup, s, prov); });
   steps.run_step("metadata config-2", [&](StepContext& s) { src::source_config_drive(sys, steps, s, prov); });
   steps.run_step("metadata nocloud", [&](StepContext& s) { src::source_nocloud(sys, steps, s, prov); });
-  steps.run_step("network", [&](StepContext& s) { src::network(sys, sup, log, steps, s, prov); });
+  // Dropbear starts while the DHCP client waits, with the keys known so far (IMDS may add
+  // some: `ssh update`), and listens when the address comes.
+  steps.run_step("network", [&](StepContext& s) {
+    src::network(sys, sup, log, steps, s, prov, [&] {
+      steps.run_step("ssh", [&](StepContext& s2) { src::start_ssh(sys, sup, log, steps, s2, prov); });
+    });
+  });
   steps.run_step("metadata imds", [&](StepContext& s) { src::source_imds(sys, steps, s, prov); });
   steps.run_step("metadata", [&](StepContext& s) { src::finish_config(sys, steps, s, prov); });
-  steps.run_step("ssh", [&](StepContext& s) { src::start_ssh(sys, sup, log, steps, s, prov); });
+  steps.run_step("ssh update", [&](StepContext& s) { src::update_ssh(sys, sup, log, steps, s, prov); });
   steps.run_step("consoles", [&](StepContext& s) {
     s.note(register_console_services(sys, sup, opts.console));  // started after `ready`
   });

@@ -50,6 +50,12 @@ class ImdsTest(unittest.TestCase):
             self.assertEqual([k["source"] for k in st["config"]["ssh_keys"]], ["imds"])
             self.assertEqual(st["config"]["instance_id"]["value"], "i-0123456789abcdef0")
             self.assertEqual(st["ssh"]["password"], {"set": False})
+            # Dropbear listened before the network, with no key; the key IMDS gave reached
+            # authorized_keys without a restart (the login above used it).
+            self.assertEqual(step(st, "ssh")["detail"].split(",")[2].strip(), "0 authorized keys")
+            self.assertTrue(step(st, "ssh update")["detail"].startswith("files rewritten; port 22"),
+                            step(st, "ssh update"))
+            self.assertEqual(st["ssh"]["authorized_keys"], 1)
             self.assertIn("ip-169-254-0-15", vm.ssh("hostname", key=key).stdout)
             self.assertNotIn("lifeboat-token", json.dumps(st))
         with open(log) as fh:

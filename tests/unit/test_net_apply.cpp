@@ -218,3 +218,34 @@ TEST_CASE("net apply: pure helpers") {
   InterfaceReport r{"eth0", "52:54:00:12:34:56", true, "static+dhcp", "cmdline", {"10.0.0.5/24", "10.0.0.6/24"}, "", {}};
   CHECK(interface_line(r) == "eth0 52:54:00:12:34:56 10.0.0.5/24 10.0.0.6/24 (static+dhcp, cmdline)");
 }
+
+TEST_CASE("net apply: while_dhcp runs once the client is started, before its lease is waited for") {
+  test::FakeSys sys;
+  lo_and_eth0(sys);
+  Log log(sys);
+  Supervisor sup(sys, log);
+  auto_exit(sys, [&](const sys::SpawnSpec& s) {
+    if (s.argv[0] == "udhcpc")
+      sys.add_file("/run/lifeboat/dhcp/eth0.lease", "interface='eth0'\nip='10.0.2.15'\nprefix='24'\n");
+  });
+  ApplyOptions o;
+  int calls = 0;
+  bool client_running = false;
+  o.while_dhcp = [&] {
+    ++calls;
+    client_running = !sys.spawns.empty() && sys.spawns.back().argv[0] == "udhcpc" && !sys.live.empty();
+  };
+  auto r = bring_up_network(sys, sup, meta::Config{}, o);
+  CHECK(calls == 1);
+  CHECK(client_running);
+  REQUIRE(r.interfaces.size() == 1);
+  CHECK(r.interfaces[0].addresses == std::vector<std::string>{"10.0.2.15/24"});
+  // A static setup has no DHCP client: the hook is not called here (the caller runs it).
+  test::FakeSys sys2;
+  lo_and_eth0(sys2);
+  Supervisor sup2(sys2, log);
+  auto_exit(sys2);
+  calls = 0;
+  (void)bring_up_network(sys2, sup2, static_eth0(), o);
+  CHECK(calls == 0);
+}

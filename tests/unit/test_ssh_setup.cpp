@@ -249,3 +249,35 @@ TEST_CASE("ssh: a port listening in /proc/net/tcp and tcp6") {
   CHECK_FALSE(ssh::tcp_port_listening("", 22));
   CHECK_FALSE(ssh::tcp_port_listening("garbage\n: : :\n", 22));
 }
+
+TEST_CASE("ssh: inputs tell whether the final config changes what Dropbear started with") {
+  meta::Config early;
+  early.ssh_keys.push_back(meta::AuthorizedKey{kKey, meta::Source::cmdline});
+  meta::Password pw;
+  pw.kind = meta::PasswordKind::plaintext;
+  pw.plaintext = meta::Secret("hunter2-secret");
+  pw.source = meta::Source::config_drive;
+  early.password = pw;
+  meta::Config final_ = early;
+  CHECK(ssh_inputs(early) == ssh_inputs(final_));
+  // No secret in them.
+  const auto in = ssh_inputs(early);
+  CHECK(in.password == "config-2 plaintext");
+  CHECK(in.authorized_keys.find("AAAAC3") != std::string::npos);
+
+  final_.hostname = meta::Sourced<std::string>{"ip-10-0-0-5", meta::Source::imds};  // not Dropbear's business
+  CHECK(ssh_inputs(early) == ssh_inputs(final_));
+  final_.ssh_keys.push_back(meta::AuthorizedKey{
+      "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINst5lMkZCvcx2510GASvUbnttpA2izRdE5m6fSge93Q imds", meta::Source::imds});
+  CHECK_FALSE(ssh_inputs(early) == ssh_inputs(final_));
+  meta::Config port = early;
+  port.ssh_port = meta::Sourced<int>{2222, meta::Source::cmdline};
+  CHECK_FALSE(ssh_inputs(early) == ssh_inputs(port));
+  meta::Config other_pw = early;
+  other_pw.password->source = meta::Source::imds;
+  CHECK_FALSE(ssh_inputs(early) == ssh_inputs(other_pw));
+  meta::Config host = early;
+  host.host_keys.push_back(meta::HostKey{"ed25519", meta::Secret("-----BEGIN"), meta::Source::nocloud});
+  CHECK(ssh_inputs(host).host_keys == std::vector<std::string>{"ed25519 nocloud"});
+  CHECK_FALSE(ssh_inputs(early) == ssh_inputs(host));
+}

@@ -27,6 +27,14 @@ TEST_CASE("backoff: 0.5 s doubling to 10 s, reset after 30 s of uptime") {
 }
 
 namespace {
+ServiceSpec dropbear(std::vector<std::string> argv) {
+  ServiceSpec s;
+  s.name = "dropbear";
+  s.spawn.argv = std::move(argv);
+  s.spawn.new_session = true;
+  return s;
+}
+
 ServiceSpec shell(const char* name = "shell@ttyS0") {
   ServiceSpec s;
   s.name = name;
@@ -97,9 +105,7 @@ TEST_CASE("supervisor: start_now() starts one service ahead of the others, once"
   test::FakeSys sys;
   Log log(sys);
   Supervisor sup(sys, log);
-  ServiceSpec ssh;
-  ssh.name = "dropbear";
-  ssh.spawn.argv = {"/sbin/dropbear", "-F"};
+  const ServiceSpec ssh = dropbear({"/sbin/dropbear", "-F"});
   sup.add_service(shell());
   sup.start_now(sup.add_service(ssh));
   REQUIRE(sys.spawns.size() == 1);
@@ -260,4 +266,49 @@ TEST_CASE("supervisor: run() capture to a file") {
   CHECK(spec.stdout_fd >= 0);
   CHECK(spec.stdout_fd == spec.stderr_fd);
   CHECK(spec.stdin_fd == -1);
+}
+
+TEST_CASE("supervisor: replace_service() stops the old instance alone and starts the new spec at once") {
+  test::FakeSys sys;
+  Log log(sys);
+  Supervisor sup(sys, log);
+  const ServiceSpec ssh = dropbear({"/sbin/dropbear", "-F", "-p", "22", "-s"});
+  const std::size_t i = sup.add_service(ssh);
+  sup.start_now(i);
+  const pid_t old = sup.services()[i].pid;
+  REQUIRE(old > 0);
+  // SIGTERM to the listener itself (its sessions, in its group, carry on); it exits.
+  sys.on_kill = [&](pid_t p, int sig) {
+    if (p == old && sig == SIGTERM) sys.exit_child(old, 0);
+  };
+  ServiceSpec next = ssh;
+  next.spawn.argv = {"/sbin/dropbear", "-F", "-p", "22"};
+  CHECK(sup.replace_service(i, next));
+  REQUIRE(sys.kills.size() == 1);
+  CHECK(sys.kills[0] == std::pair<pid_t, int>{old, SIGTERM});
+  REQUIRE(sys.spawns.size() == 2);
+  CHECK(sys.spawns[1].argv == next.spawn.argv);
+  CHECK(sup.services()[i].pid > 0);
+  CHECK(sup.services()[i].pid != old);
+  CHECK(sys.console_text().find("restart") == std::string::npos);  // a change, not a crash line
+
+  // One that ignores SIGTERM gets SIGKILL after the grace time.
+  const pid_t second = sup.services()[i].pid;
+  sys.kills.clear();
+  sys.on_kill = [&](pid_t p, int sig) {
+    if (p == second && sig == SIGKILL) sys.kill_child(second, SIGKILL);
+  };
+  CHECK(sup.replace_service(i, ssh, 50));
+  REQUIRE(sys.kills.size() == 2);
+  CHECK(sys.kills[0].second == SIGTERM);
+  CHECK(sys.kills[1] == std::pair<pid_t, int>{second, SIGKILL});
+  CHECK(sys.spawns.back().argv == ssh.spawn.argv);
+
+  // One that cannot be stopped at all keeps its spec; a bad index changes nothing.
+  const pid_t third = sup.services()[i].pid;
+  sys.on_kill = nullptr;
+  CHECK_FALSE(sup.replace_service(i, next, 50));
+  CHECK(sup.services()[i].pid == third);
+  CHECK(sup.services()[i].spec.spawn.argv == ssh.spawn.argv);
+  CHECK_FALSE(sup.replace_service(9, next));
 }

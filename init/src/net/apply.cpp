@@ -216,10 +216,11 @@ NetResult bring_up_network(sys::Sys& sys, Supervisor& sup, const meta::Config& c
     rs.argv = dhcp.size() == 1 ? dhcp.front() : std::vector<std::string>{o.shell, "-c", parallel_script(dhcp)};
     rs.timeout_ms = o.dhcp_timeout_ms;
     rs.kill_grace_ms = 500;
-    rs.capture = Capture::string;
-    rs.capture_limit = 16 * 1024;
+    rs.capture = Capture::null;  // udhcpc's chatter; the leases are read below
     const std::int64_t t0 = sys.monotonic_ms();
-    RunResult res = sup.run(rs);
+    Supervisor::Pending dhcp_run = sup.start(rs);
+    if (o.while_dhcp) o.while_dhcp();
+    RunResult res = sup.finish(dhcp_run);
     r.dhcp_ms = sys.monotonic_ms() - t0;
     if (res.timed_out()) r.failures.push_back("dhcp: " + res.describe());
     for (const auto& i : dhcp4_ifaces) {

@@ -13,6 +13,7 @@
 // The pure helpers (lease and resolv parsing, shell quoting, report lines) are below the
 // effect functions and unit tested.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -37,6 +38,9 @@ struct ApplyOptions {
   int carrier_poll_ms = 50;
   int command_timeout_ms = 5000;
   int dhcp_timeout_ms = 10000;
+  // Runs once the DHCP clients are started, before their leases are waited for (PID 1
+  // starts Dropbear there: it listens when the address comes).
+  std::function<void()> while_dhcp;
 };
 
 // What the console and status.json say about one interface after the setup.
@@ -59,7 +63,7 @@ struct NetResult {
   std::vector<std::string> search;
   std::string hostname;  // set from the config, "" if none
   std::int64_t carrier_wait_ms = 0;
-  std::int64_t dhcp_ms = 0;
+  std::int64_t dhcp_ms = 0;  // the clients started .. PID 1 saw them done (while_dhcp runs in it)
 };
 
 // Ethernet (type 1) and loopback (772) links; others (sit0, tunnels) are left alone.

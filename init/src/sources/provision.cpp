@@ -91,6 +91,54 @@ std::int64_t wait_listening(sys::Sys& sys, Supervisor& sup, std::size_t svc, int
   return -1;
 }
 
+// Dropbear's stderr is a pipe PID 1 reads into a bounded log: a client flood or a crash
+// loop cannot fill /run. Made once; the write end stays open for Dropbear's whole life.
+void open_dropbear_log(sys::Sys& sys, Supervisor& sup, Provision& p, ssh::SshSetup& s) {
+  if (p.dropbear_log_fd >= 0) return;
+  const auto slash = p.dropbear_log.rfind('/');
+  if (slash != std::string::npos && slash > 0) (void)sys.mkdir_p(p.dropbear_log.substr(0, slash), 0755);
+  auto pipe = sys.pipe();
+  if (!pipe.ok()) {
+    s.failures.push_back(p.dropbear_log + ": pipe: " + sys::error_text(pipe.err));
+    return;
+  }
+  p.dropbear_log_read = pipe.value.first;
+  p.dropbear_log_fd = pipe.value.second;
+  p.dropbear_log_sink = std::make_unique<BoundedLog>(sys, p.dropbear_log);
+  sup.watch(p.dropbear_log_read, [&sys, &p] {
+    char buf[16384];
+    for (int i = 0; i < 16; ++i) {  // at most 256 KiB per wake-up
+      auto n = sys.read(p.dropbear_log_read, buf, sizeof buf);
+      if (!n.ok() || n.value == 0) return;  // EAGAIN: drained (the write end never closes)
+      p.dropbear_log_sink->write(std::string_view(buf, n.value));
+    }
+  });
+}
+
+// The step's line, and its result: failed only when Dropbear has no host key at all.
+void ssh_step_note(StepContext& step, const ssh::SshSetup& s, std::int64_t listening_ms, const std::string& what) {
+  std::string note = what + strformat("port %d, %s, %s, password %s", s.port,
+                                      plural(s.host_keys.size(), "host key", "host keys").c_str(),
+                                      plural(s.authorized_keys, "authorized key", "authorized keys").c_str(),
+                                      s.password ? "yes" : "no");
+  if (listening_ms >= 0) note += strformat(", listening after %lld ms", static_cast<long long>(listening_ms));
+  else if (listening_ms == -1) note += ", not seen listening yet";
+  if (!s.failures.empty()) {
+    note += "; " + s.failures.front();
+    if (s.host_keys.empty()) return step.fail(note);
+  }
+  step.note(note);
+}
+
+// Host key origins survive a second setup_ssh (its keys exist by then: "existing").
+void keep_origins(ssh::SshSetup& now, const ssh::SshSetup& before) {
+  for (auto& k : now.host_keys) {
+    if (k.origin != "existing") continue;
+    for (const auto& b : before.host_keys)
+      if (b.path == k.path && b.public_line == k.public_line) k.origin = b.origin;
+  }
+}
+
 }  // namespace
 
 bool source_enabled(const std::optional<meta::SourceResult>& cmdline, meta::Source s) {
@@ -225,9 +273,19 @@ void source_nocloud(sys::Sys& sys, StepRunner& steps, StepContext& step, Provisi
   step.note(note);
 }
 
-void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p) {
+void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p,
+             const std::function<void()>& while_dhcp) {
   meta::Config config = merge_copy(p);
+  bool ran = false;
+  if (while_dhcp) {
+    p.net_options.while_dhcp = [&] {
+      ran = true;
+      while_dhcp();
+    };
+  }
   p.net = net::bring_up_network(sys, sup, config, p.net_options);
+  p.net_options.while_dhcp = nullptr;
+  if (while_dhcp && !ran) while_dhcp();
   p.network_done = true;
   steps.report_errors(p.net.errors);
   steps.status().set_section("network", net::network_json(p.net, config));
@@ -320,58 +378,70 @@ void start_host_keys(sys::Sys& sys, Supervisor& sup, StepContext& step, Provisio
 }
 
 void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p) {
-  if (!p.config_done) finish_config(sys, steps, step, p);
-  ssh::SshSetup s = ssh::setup_ssh(sys, sup, p.config, {}, &p.host_key_jobs);
+  // Before the network: the config read so far. (Its plaintext password, if any, is a copy,
+  // hashed and wiped here; the sources' own copies go with finish_config.)
+  meta::Config config = p.config_done ? p.config : merge_copy(p);
+  const ssh::SshInputs inputs = ssh::ssh_inputs(config);
+  ssh::SshSetup s = ssh::setup_ssh(sys, sup, config, {}, &p.host_key_jobs);
   steps.report_errors(s.errors);
   for (const auto& k : s.host_keys) log.line("ssh: " + ssh::host_key_line(k));
-  if (!s.host_keys.empty()) {
-    std::string ip = net::first_ipv4(p.net);
-    std::string target = ip.empty() ? "<address>" : ip;
-    if (s.port != meta::kDefaultSshPort) target = "'[" + target + "]:" + std::to_string(s.port) + "'";
-    log.line("ssh: if your client warns that the host key changed: ssh-keygen -R " + target);
-  }
-  if (p.dropbear_log_fd < 0) {
-    // Dropbear's stderr is a pipe PID 1 reads into a bounded log: a client flood or a
-    // crash loop cannot fill /run.
-    const auto slash = p.dropbear_log.rfind('/');
-    if (slash != std::string::npos && slash > 0) (void)sys.mkdir_p(p.dropbear_log.substr(0, slash), 0755);
-    auto pipe = sys.pipe();
-    if (pipe.ok()) {
-      p.dropbear_log_read = pipe.value.first;
-      p.dropbear_log_fd = pipe.value.second;  // kept open: Dropbear's stderr for its whole life
-      p.dropbear_log_sink = std::make_unique<BoundedLog>(sys, p.dropbear_log);
-      sup.watch(p.dropbear_log_read, [&sys, &p] {
-        char buf[16384];
-        for (int i = 0; i < 16; ++i) {  // at most 256 KiB per wake-up
-          auto n = sys.read(p.dropbear_log_read, buf, sizeof buf);
-          if (!n.ok() || n.value == 0) return;  // EAGAIN: drained (the write end never closes)
-          p.dropbear_log_sink->write(std::string_view(buf, n.value));
-        }
-      });
-    } else {
-      s.failures.push_back(p.dropbear_log + ": pipe: " + sys::error_text(pipe.err));
-    }
-  }
+  open_dropbear_log(sys, sup, p, s);
   // Started now, not with the consoles after `ready`, and waited for until it listens: on one
   // vCPU the status, the consoles and the disk work would otherwise delay its first accept
   // (measured: ~0.1 s after `ready`); this way they run while a client does its part of the
   // key exchange.
-  const std::size_t svc = sup.add_service(ssh::dropbear_service(s, p.dropbear_log_fd));
-  sup.start_now(svc);
-  const std::int64_t listening_ms = wait_listening(sys, sup, svc, s.port);
+  p.dropbear_service = sup.add_service(ssh::dropbear_service(s, p.dropbear_log_fd));
+  sup.start_now(p.dropbear_service);
+  const std::int64_t listening_ms = wait_listening(sys, sup, p.dropbear_service, s.port);
   log.line("ssh: " + ssh::listening_line(s));
   steps.status().set_section("ssh", ssh::ssh_json(s));
-  std::string note = strformat("port %d, %s, %s, password %s", s.port,
-                               plural(s.host_keys.size(), "host key", "host keys").c_str(),
-                               plural(s.authorized_keys, "authorized key", "authorized keys").c_str(),
-                               s.password ? "yes" : "no");
-  note += listening_ms >= 0 ? strformat(", listening after %lld ms", static_cast<long long>(listening_ms))
-                            : std::string(", not seen listening yet");
-  if (!s.failures.empty()) {
-    note += "; " + s.failures.front();
-    if (s.host_keys.empty()) return step.fail(note);
+  ssh_step_note(step, s, listening_ms, "");
+  p.ssh_inputs = inputs;
+  p.ssh = std::move(s);
+}
+
+void update_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p) {
+  if (!p.config_done) finish_config(sys, steps, step, p);
+  if (!p.ssh_inputs || !p.ssh) {
+    start_ssh(sys, sup, log, steps, step, p);  // the early start did not happen
+  } else if (ssh::ssh_inputs(p.config) == *p.ssh_inputs) {
+    step.note("unchanged");
+  } else {
+    ssh::SshSetup s = ssh::setup_ssh(sys, sup, p.config, {}, &p.host_key_jobs);
+    steps.report_errors(s.errors);
+    keep_origins(s, *p.ssh);
+    for (const auto& k : s.host_keys) {
+      const bool known = std::any_of(p.ssh->host_keys.begin(), p.ssh->host_keys.end(), [&k](const ssh::HostKeyInfo& b) {
+        return b.public_line == k.public_line;
+      });
+      if (!known) log.line("ssh: " + ssh::host_key_line(k));
+    }
+    std::int64_t listening_ms = -2;  // not restarted
+    ServiceSpec spec = ssh::dropbear_service(s, p.dropbear_log_fd);
+    const bool same_argv = p.dropbear_service < sup.services().size() &&
+                           sup.services()[p.dropbear_service].spec.spawn.argv == spec.spawn.argv;
+    std::string what = "files rewritten; ";
+    if (!same_argv) {
+      if (sup.replace_service(p.dropbear_service, std::move(spec))) {
+        listening_ms = wait_listening(sys, sup, p.dropbear_service, s.port);
+        what = "restarted; ";
+      } else {
+        s.failures.push_back("Dropbear could not be restarted with the final settings");
+      }
+    }
+    log.line("ssh: " + ssh::listening_line(s));
+    steps.status().set_section("ssh", ssh::ssh_json(s));
+    ssh_step_note(step, s, listening_ms, what);
+    p.ssh_inputs = ssh::ssh_inputs(p.config);
+    p.ssh = std::move(s);
   }
-  step.note(note);
+  if (p.config.password) p.config.password->plaintext.clear();  // hashed (a copy of it) by now
+  if (p.ssh && !p.ssh->host_keys.empty()) {
+    std::string ip = net::first_ipv4(p.net);
+    std::string target = ip.empty() ? "<address>" : ip;
+    if (p.ssh->port != meta::kDefaultSshPort) target = "'[" + target + "]:" + std::to_string(p.ssh->port) + "'";
+    log.line("ssh: if your client warns that the host key changed: ssh-keygen -R " + target);
+  }
 }
 
 }  // namespace lifeboat::src

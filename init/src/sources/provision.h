@@ -5,10 +5,15 @@
 //   metadata config-2   LABEL=config-2 (libblkid), mounted read-only, two JSON files
 //   metadata nocloud    LABEL=cidata|CIDATA or ds=nocloud;s=/path/: meta-data, user-data,
 //                       network-config
-//   network             merge so far -> net::bring_up_network (links, ip, DHCP, resolv.conf)
+//   network             merge so far -> net::bring_up_network (links, ip, DHCP, resolv.conf);
+//   ssh                   while the DHCP client waits: merge so far -> host keys, root
+//                         password, authorized_keys, Dropbear as a service (it listens
+//                         when the address comes)
 //   metadata imds       EC2 IMDSv2, only once the network is up
 //   metadata            the final merge; provenance into status.json; random seed; hostname
-//   ssh                 host keys, root password, authorized_keys, Dropbear as a service
+//   ssh update          the final merge against what Dropbear started with: the files are
+//                       rewritten if IMDS added keys or a password, Dropbear restarted only
+//                       if its command line changes (port, password login, host keys)
 //
 // Every source reports its parser errors through StepRunner::report_errors (console line
 // "lifeboat: error: <source>: <field>: <message>" + status.json) and never stops the boot.
@@ -57,6 +62,10 @@ struct Provision {
   int dropbear_log_read = -1;
   std::unique_ptr<BoundedLog> dropbear_log_sink;  // dropbear.log: first 1 MiB + the newest 1-2 MiB
   ssh::HostKeyJobs host_key_jobs;  // started by start_host_keys, collected by start_ssh
+  // What the early Dropbear was started with (start_ssh), for update_ssh.
+  std::optional<ssh::SshInputs> ssh_inputs;
+  std::optional<ssh::SshSetup> ssh;
+  std::size_t dropbear_service = static_cast<std::size_t>(-1);
 };
 
 void source_cmdline(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
@@ -67,12 +76,19 @@ void read_metadata_drives(sys::Sys& sys, Supervisor& sup, StepContext& step, Pro
                           const std::string& exe = "/init");
 void source_config_drive(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 void source_nocloud(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
-void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p);
+// `while_dhcp` runs while the DHCP clients wait for their leases, or after the setup when
+// no link uses DHCP.
+void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p,
+             const std::function<void()>& while_dhcp = {});
 void source_imds(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 void finish_config(sys::Sys& sys, StepRunner& steps, StepContext& step, Provision& p);
 // Starts making the missing host keys in the background (ssh/setup.h: start_host_keys).
 void start_host_keys(sys::Sys& sys, Supervisor& sup, StepContext& step, Provision& p);
+// Dropbear with the config merged so far (the final one when finish_config already ran).
 void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p);
+// After finish_config: brings Dropbear's files and command line to the final config
+// (start_ssh's work if Dropbear did not start yet); prints how to forget an old host key.
+void update_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p);
 
 // ---- pure helpers ---------------------------------------------------------------------
 

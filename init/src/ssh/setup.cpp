@@ -238,6 +238,17 @@ SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const S
   return s;
 }
 
+SshInputs ssh_inputs(const meta::Config& config) {
+  SshInputs in;
+  in.port = config.port();
+  if (config.password)
+    in.password = std::string(meta::to_string(config.password->source)) +
+                  (config.password->kind == meta::PasswordKind::hash ? " hash" : " plaintext");
+  in.authorized_keys = render_authorized_keys(config.ssh_keys);
+  for (const auto& h : config.host_keys) in.host_keys.push_back(h.type + " " + meta::to_string(h.source));
+  return in;
+}
+
 ServiceSpec dropbear_service(const SshSetup& setup, int log_fd) {
   ServiceSpec spec;
   spec.name = "dropbear";

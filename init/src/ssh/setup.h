@@ -69,6 +69,19 @@ HostKeyJobs start_host_keys(sys::Sys& sys, Supervisor& sup, const SshSetupOption
 SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const SshSetupOptions& options = {},
                    HostKeyJobs* ahead = nullptr);
 
+// What Dropbear's start takes from a config: Dropbear listens early with the config read
+// before the network (command line, drives) and the final one (after IMDS) is compared with
+// it. Holds no secret: a password is known by its source and kind (each source gives one
+// value for the whole boot), a provider's host key by its type and source.
+struct SshInputs {
+  int port = meta::kDefaultSshPort;
+  std::string password;                // "" or "<source> <kind>"
+  std::string authorized_keys;         // the file's text
+  std::vector<std::string> host_keys;  // "<type> <source>"
+  bool operator==(const SshInputs&) const = default;
+};
+SshInputs ssh_inputs(const meta::Config& config);
+
 // The supervised Dropbear: its own session, stderr (-E) to log_fd (-1: /dev/null).
 ServiceSpec dropbear_service(const SshSetup& setup, int log_fd);
 

@@ -117,6 +117,39 @@ void Supervisor::start_now(std::size_t index) noexcept {
   if (s.pid == 0 && s.starts == 0) start_service(s);
 }
 
+bool Supervisor::replace_service(std::size_t index, ServiceSpec spec, int grace_ms) noexcept {
+  if (index >= services_.size()) return false;
+  if (services_[index].pid > 0) {
+    services_[index].replacing = true;
+    const pid_t old = services_[index].pid;
+    const std::int64_t start = sys_.monotonic_ms();
+    int sig = SIGTERM;
+    (void)sys_.kill(old, sig);
+    // reap() may run other exits' handlers; services_ is not resized by them.
+    while (services_[index].pid == old) {
+      reap();
+      if (services_[index].pid != old) break;
+      if (sys_.monotonic_ms() - start >= grace_ms) {
+        if (sig == SIGKILL) {
+          services_[index].replacing = false;
+          log_.info("service %s: still running after SIGKILL; kept as it was", services_[index].spec.name.c_str());
+          return false;
+        }
+        sig = SIGKILL;
+        (void)sys_.kill(old, sig);
+      }
+      sys_.sleep_ms(5);
+    }
+  }
+  auto& s = services_[index];
+  s.replacing = false;
+  s.spec = std::move(spec);
+  s.backoff = Backoff(s.spec.backoff);
+  log_.debug("service %s: restarting with new settings", s.spec.name.c_str());
+  if (!stopped_ && pending_ == ShutdownKind::none) start_service(s);
+  return true;
+}
+
 void Supervisor::stop_services() noexcept { stopped_ = true; }
 
 void Supervisor::resume_services() noexcept {
@@ -162,7 +195,7 @@ void Supervisor::on_child_exit(pid_t pid, int status) noexcept {
     s.last_status = status;
     const std::int64_t now = sys_.monotonic_ms();
     s.last_exit_ms = now;
-    if (stopped_) return;
+    if (stopped_ || s.replacing) return;
     const std::int64_t delay = s.backoff.next_delay(now - s.started_ms);
     s.next_start_ms = now + delay;
     try {

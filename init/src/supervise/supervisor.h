@@ -66,6 +66,7 @@ struct ServiceState {
   int starts = 0;                  // how many times it was started
   int last_status = 0;             // waitpid status of the last exit
   std::int64_t last_exit_ms = 0;   // when it last exited (0: never)
+  bool replacing = false;          // stopped by replace_service(): its exit is no crash
   Backoff backoff;
   // Console rate limit for restart lines.
   std::int64_t window_start_ms = 0;
@@ -128,6 +129,12 @@ class Supervisor {
   // consoles and the boot's status are set up). Nothing if it already started, or once a
   // shutdown is pending.
   void start_now(std::size_t index) noexcept;
+  // Gives the service at `index` a new spec (Dropbear on another port, or with password
+  // login now on): a running instance gets SIGTERM (its own process, not its group:
+  // Dropbear's sessions carry on), is waited for (SIGKILL after `grace_ms`), and the new
+  // spec starts at once, as a change, not as a crash with backoff. Returns false when the
+  // old instance could not be stopped (then the old spec stays).
+  bool replace_service(std::size_t index, ServiceSpec spec, int grace_ms = 1000) noexcept;
   // No more (re)starts: for the shutdown sequence.
   void stop_services() noexcept;
   // Undo stop_services() (a shutdown that could not finish): start what is not running.
