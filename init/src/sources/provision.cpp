@@ -116,6 +116,8 @@ void open_dropbear_log(sys::Sys& sys, Supervisor& sup, Provision& p, ssh::SshSet
 }
 
 // The step's line, and its result: failed only when Dropbear has no host key at all.
+// listening_ms: how long Dropbear took to listen; -1 not seen listening; -2 not waited for
+// (Dropbear kept running).
 void ssh_step_note(StepContext& step, const ssh::SshSetup& s, std::int64_t listening_ms, const std::string& what) {
   std::string note = what + strformat("port %d, %s, %s, password %s", s.port,
                                       plural(s.host_keys.size(), "host key", "host keys").c_str(),
@@ -402,10 +404,27 @@ void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, Step
 
 void update_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepContext& step, Provision& p) {
   if (!p.config_done) finish_config(sys, steps, step, p);
+  const ssh::SshInputs final_inputs = ssh::ssh_inputs(p.config);
+  ssh::SshInputs keys_aside = final_inputs;
+  if (p.ssh_inputs) keys_aside.authorized_keys = p.ssh_inputs->authorized_keys;
+  auto publish = [&](ssh::SshSetup s, std::int64_t listening_ms, const std::string& what) {
+    log.line("ssh: " + ssh::listening_line(s));
+    steps.status().set_section("ssh", ssh::ssh_json(s));
+    ssh_step_note(step, s, listening_ms, what);
+    p.ssh_inputs = final_inputs;
+    p.ssh = std::move(s);
+  };
   if (!p.ssh_inputs || !p.ssh) {
     start_ssh(sys, sup, log, steps, step, p);  // the early start did not happen
-  } else if (ssh::ssh_inputs(p.config) == *p.ssh_inputs) {
+  } else if (final_inputs == *p.ssh_inputs) {
     step.note("unchanged");
+  } else if (keys_aside == *p.ssh_inputs) {
+    // Only keys were added (what IMDS gives): the file alone; Dropbear reads it at each login.
+    ssh::SshSetup s = *p.ssh;
+    s.failures.clear();
+    s.errors.clear();
+    ssh::write_authorized_keys(sys, p.config, {}, s);
+    publish(std::move(s), -2, "files rewritten; ");
   } else {
     ssh::SshSetup s = ssh::setup_ssh(sys, sup, p.config, {}, &p.host_key_jobs);
     steps.report_errors(s.errors);
@@ -429,11 +448,7 @@ void update_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, Ste
         s.failures.push_back("Dropbear could not be restarted with the final settings");
       }
     }
-    log.line("ssh: " + ssh::listening_line(s));
-    steps.status().set_section("ssh", ssh::ssh_json(s));
-    ssh_step_note(step, s, listening_ms, what);
-    p.ssh_inputs = ssh::ssh_inputs(p.config);
-    p.ssh = std::move(s);
+    publish(std::move(s), listening_ms, what);
   }
   if (p.config.password) p.config.password->plaintext.clear();  // hashed (a copy of it) by now
   if (p.ssh && !p.ssh->host_keys.empty()) {

@@ -195,7 +195,9 @@ void root_password(sys::Sys& sys, meta::Config& config, const SshSetupOptions& o
   s.password = !hash.empty();
 }
 
-void authorized_keys(sys::Sys& sys, const meta::Config& config, const SshSetupOptions& o, SshSetup& s) {
+}  // namespace
+
+void write_authorized_keys(sys::Sys& sys, const meta::Config& config, const SshSetupOptions& o, SshSetup& s) {
   auto st = sys.mkdir_p(o.root_ssh_dir, 0700);
   if (st.ok()) st = sys.write_file_atomic(o.root_ssh_dir + "/authorized_keys", render_authorized_keys(config.ssh_keys), 0600);
   if (!st.ok()) {
@@ -204,8 +206,6 @@ void authorized_keys(sys::Sys& sys, const meta::Config& config, const SshSetupOp
   }
   s.authorized_keys = config.ssh_keys.size();
 }
-
-}  // namespace
 
 HostKeyJobs start_host_keys(sys::Sys& sys, Supervisor& sup, const SshSetupOptions& o) {
   HostKeyJobs jobs;
@@ -229,7 +229,7 @@ SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const S
   SshSetup s;
   s.port = config.port();
   root_password(sys, config, o, s);  // first: the plaintext is wiped before anything slow runs
-  authorized_keys(sys, config, o, s);
+  write_authorized_keys(sys, config, o, s);
   host_keys(sys, sup, config, o, s, ahead);
   s.dropbear.binary = o.dropbear;
   s.dropbear.port = s.port;

@@ -69,6 +69,10 @@ HostKeyJobs start_host_keys(sys::Sys& sys, Supervisor& sup, const SshSetupOption
 SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const SshSetupOptions& options = {},
                    HostKeyJobs* ahead = nullptr);
 
+// setup_ssh's authorized_keys part alone (0600, its directory 0700): sets s.authorized_keys,
+// or adds to s.failures.
+void write_authorized_keys(sys::Sys& sys, const meta::Config& config, const SshSetupOptions& options, SshSetup& s);
+
 // What Dropbear's start takes from a config: Dropbear listens early with the config read
 // before the network (command line, drives) and the final one (after IMDS) is compared with
 // it. Holds no secret: a password is known by its source and kind (each source gives one

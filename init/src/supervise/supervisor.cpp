@@ -119,26 +119,24 @@ void Supervisor::start_now(std::size_t index) noexcept {
 
 bool Supervisor::replace_service(std::size_t index, ServiceSpec spec, int grace_ms) noexcept {
   if (index >= services_.size()) return false;
-  if (services_[index].pid > 0) {
+  const pid_t old = services_[index].pid;
+  if (old > 0) {
     services_[index].replacing = true;
-    const pid_t old = services_[index].pid;
-    const std::int64_t start = sys_.monotonic_ms();
-    int sig = SIGTERM;
-    (void)sys_.kill(old, sig);
     // reap() may run other exits' handlers; services_ is not resized by them.
-    while (services_[index].pid == old) {
-      reap();
-      if (services_[index].pid != old) break;
-      if (sys_.monotonic_ms() - start >= grace_ms) {
-        if (sig == SIGKILL) {
-          services_[index].replacing = false;
-          log_.info("service %s: still running after SIGKILL; kept as it was", services_[index].spec.name.c_str());
-          return false;
-        }
-        sig = SIGKILL;
-        (void)sys_.kill(old, sig);
+    for (int sig : {SIGTERM, SIGKILL}) {
+      (void)sys_.kill(old, sig);
+      const std::int64_t start = sys_.monotonic_ms();
+      for (;;) {
+        reap();
+        if (services_[index].pid != old || sys_.monotonic_ms() - start >= grace_ms) break;
+        sys_.sleep_ms(5);
       }
-      sys_.sleep_ms(5);
+      if (services_[index].pid != old) break;
+    }
+    if (services_[index].pid == old) {
+      services_[index].replacing = false;
+      log_.info("service %s: still running after SIGKILL; kept as it was", services_[index].spec.name.c_str());
+      return false;
     }
   }
   auto& s = services_[index];
