@@ -358,7 +358,7 @@ def _newc_end(data: bytes, pos: int) -> int:
 
 def initramfs_archives(data: bytes) -> list[bytes]:
     """The uncompressed cpio archives of an initramfs, in the kernel's order: plain newc
-    archives and zstd or lz4 compressed ones, concatenated (zero padding between them)."""
+    archives and zstd, lz4 or lzop compressed ones, concatenated (zero padding between them)."""
     out, pos = [], 0
     while pos < len(data):
         if data[pos] == 0:
@@ -368,7 +368,7 @@ def initramfs_archives(data: bytes) -> list[bytes]:
             out.append(data[pos:end])
             pos = end
         else:  # a compressed archive runs to the end (images and overlays put them last)
-            tool = {b"\x28\xb5\x2f\xfd": "zstd", b"\x02\x21\x4c\x18": "lz4"}.get(data[pos:pos + 4])
+            tool = {b"\x28\xb5\x2f\xfd": "zstd", b"\x02\x21\x4c\x18": "lz4", b"\x89LZO": "lzop"}.get(data[pos:pos + 4])
             if tool is None:
                 raise ValueError(f"initramfs: unknown data at offset {pos}")
             out.append(subprocess.run([tool, "-dc"], input=data[pos:], capture_output=True, check=True).stdout)

@@ -8,7 +8,8 @@ from lifeboat_vm import OUT, unpack_initramfs
 
 # The tools squashfs compresses each program alone (5.8 MB, where one zstd stream over all of
 # them gave 3.5 MB): the image grew from 4.8 to 7.5 MB so that a 48 MiB VM has room (issue 13).
-INITRAMFS_BUDGET = 8 * 1024 * 1024
+# The early archive is lzop, not zstd: 0.55 MB more, unpacked 0.1-0.15 s sooner (8.6 MB).
+INITRAMFS_BUDGET = 9 * 1024 * 1024
 BZIMAGE_BUDGET = 5 * 1024 * 1024
 
 
