@@ -28,7 +28,8 @@ def bars(status: dict) -> list[dict]:
         start = int(s.get("start_ms", 0))
         dur = max(0, int(s.get("duration_ms", 0)))
         out.append({"name": str(s.get("name", "?")), "row": 1 if s.get("name") in WORKER_STEPS else 0,
-                    "start_ms": start, "end_ms": start + dur, "result": str(s.get("result", "ok"))})
+                    "start_ms": start, "end_ms": start + dur, "result": str(s.get("result", "ok")),
+                    "cpu_us": s.get("cpu_us") if isinstance(s.get("cpu_us"), int) else -1})
     return out
 
 
@@ -52,6 +53,8 @@ def render(status: dict, ssh_login_ms: float | None = None, title: str = "boot t
         w = max(1.0, (b["end_ms"] - b["start_ms"]) * scale)
         color = COLORS.get(b["result"], COLORS["ok"])
         tip = f'{b["name"]}: {b["end_ms"] - b["start_ms"]} ms ({b["result"]})'
+        if b.get("cpu_us", -1) >= 0:
+            tip += f', PID 1 cpu {b["cpu_us"] / 1000:.1f} ms'
         parts.append(f'<g class="step" data-name="{escape(b["name"])}">'
                      f'<rect x="{x(b["start_ms"]):.1f}" y="{y}" width="{w:.1f}" height="{row_h - 8}" '
                      f'fill="{color}"><title>{escape(tip)}</title></rect>'

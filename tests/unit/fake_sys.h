@@ -29,6 +29,7 @@ class FakeSys : public sys::Sys {
   // --- state a test sets up or inspects ---------------------------------------------------
   pid_t pid = 1;
   std::int64_t now_ms = 1000;
+  std::int64_t cpu_now_us = 0;
   std::int64_t realtime = 1700000000LL * 1000000000LL;
   std::map<std::string, std::string> files;
   std::set<std::string> dirs{"/"};
@@ -465,6 +466,7 @@ class FakeSys : public sys::Sys {
 
   std::int64_t monotonic_ms() noexcept override { return now_ms; }
   std::int64_t realtime_ns() noexcept override { return realtime; }
+  std::int64_t cpu_us() noexcept override { return cpu_now_us; }
   void sleep_ms(int ms) noexcept override { now_ms += ms; }
 
  private:

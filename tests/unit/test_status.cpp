@@ -17,7 +17,7 @@ BootStatus sample() {
   st.version = "1.2.3";
   st.boot_ms = 1234;
   st.steps = {{"mounts", StepResult::ok, "", 3},
-              {"modules", StepResult::failed, "finit_module: \"x\"\n\tbad \\ path", 20, 803},
+              {"modules", StepResult::failed, "finit_module: \"x\"\n\tbad \\ path", 20, 803, 4200},
               {"rng", StepResult::skipped, "no /dev/hwrng", 0}};
   st.errors = {{"cmdline", "lifeboat.fsck", "expected check|repair|off, got \"banana\"", Severity::error},
                {"cmdline", "lifeboat.x", "unknown key (ignored)", Severity::warning}};
@@ -44,6 +44,7 @@ TEST_CASE("status: JSON is valid, schema 1, escaped, and round-trips") {
   CHECK(doc["steps"][1]["detail"] == "finit_module: \"x\"\n\tbad \\ path");
   CHECK(doc["steps"][1]["duration_ms"] == 20);
   CHECK(doc["steps"][1]["start_ms"] == 803);
+  CHECK(doc["steps"][1]["cpu_us"] == 4200);
   CHECK(doc["errors"][0]["field"] == "lifeboat.fsck");
   CHECK(doc["errors"][1]["severity"] == "warning");
   CHECK(text.find("\\\"x\\\"\\n\\tbad \\\\ path") != std::string::npos);
@@ -55,6 +56,8 @@ TEST_CASE("status: JSON is valid, schema 1, escaped, and round-trips") {
   CHECK(back->steps.size() == 3);
   CHECK(back->steps[2].result == StepResult::skipped);
   CHECK(back->steps[1].start_ms == 803);
+  CHECK(back->steps[1].cpu_us == 4200);
+  CHECK(back->steps[0].cpu_us == -1);
   CHECK(back->errors == sample().errors);
 }
 
@@ -107,7 +110,7 @@ TEST_CASE("step runner: outcomes, exceptions, console lines") {
   BootStatus status;
   StepRunner steps(sys, log, status);
 
-  CHECK(steps.run_step("one", [&](StepContext&) { sys.now_ms += 5; }));
+  CHECK(steps.run_step("one", [&](StepContext&) { sys.now_ms += 5; sys.cpu_now_us += 1500; }));
   CHECK_FALSE(steps.run_step("two", [&](StepContext&) { throw std::runtime_error("no disk"); }));
   CHECK_FALSE(steps.run_step("three", [&](StepContext& s) { s.skip("not today"); }));
   CHECK_FALSE(steps.run_step("four", [&](StepContext& s) { s.fail("soft"); }));
@@ -116,6 +119,8 @@ TEST_CASE("step runner: outcomes, exceptions, console lines") {
 
   REQUIRE(status.steps.size() == 5);
   CHECK(status.steps[0].duration_ms == 5);
+  CHECK(status.steps[0].cpu_us == 1500);
+  CHECK(status.steps[1].cpu_us == 0);
   CHECK(status.steps[1].result == StepResult::failed);
   CHECK(status.steps[1].detail == "no disk");
   CHECK(status.steps[2].result == StepResult::skipped);

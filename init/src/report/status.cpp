@@ -56,7 +56,8 @@ std::string render_status_json(const BootStatus& st) {
                          {"result", to_string(s.result)},
                          {"detail", s.detail},
                          {"start_ms", s.start_ms},
-                         {"duration_ms", s.duration_ms}});
+                         {"duration_ms", s.duration_ms},
+                         {"cpu_us", s.cpu_us}});
   }
   json errors = json::array();
   for (const auto& e : st.errors) {
@@ -113,6 +114,7 @@ std::optional<BootStatus> parse_status_json(const std::string& text, Error& erro
       r.detail = str(s, "detail");
       r.duration_ms = num(s, "duration_ms");
       r.start_ms = num(s, "start_ms");
+      r.cpu_us = s.contains("cpu_us") ? num(s, "cpu_us") : -1;  // older status files have none
       st.steps.push_back(std::move(r));
     }
   }

@@ -37,6 +37,9 @@ struct StepRecord {
   std::string detail;  // reason when failed/skipped; a short summary when ok
   std::int64_t duration_ms = 0;
   std::int64_t start_ms = 0;  // monotonic ms at the start of the step (the boot timeline)
+  // PID 1's CPU time in the step (µs; a nested step's is in its parent's too), -1 unknown:
+  // tells a step that works from one that waits (on 1 vCPU, for its children's CPU).
+  std::int64_t cpu_us = -1;
 };
 
 struct BootStatus {

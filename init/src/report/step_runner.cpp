@@ -7,6 +7,7 @@ namespace lifeboat {
 bool StepRunner::run_step(const std::string& name,
                           const std::function<void(StepContext&)>& fn) noexcept {
   const std::int64_t start = sys_.monotonic_ms();
+  const std::int64_t cpu_start = sys_.cpu_us();
   StepContext ctx;
   try {
     fn(ctx);
@@ -23,6 +24,8 @@ bool StepRunner::run_step(const std::string& name,
   }
   try {
     StepRecord rec{name, ctx.result(), ctx.detail(), sys_.monotonic_ms() - start, start};
+    const std::int64_t cpu_end = sys_.cpu_us();
+    rec.cpu_us = cpu_start < 0 || cpu_end < 0 ? -1 : cpu_end - cpu_start;
     log_.line(step_line(rec));
     status_.steps.push_back(std::move(rec));
   } catch (...) {

@@ -619,6 +619,12 @@ std::int64_t RealSys::monotonic_ms() noexcept {
   return static_cast<std::int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
+std::int64_t RealSys::cpu_us() noexcept {
+  struct timespec ts;
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) < 0) return -1;
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
+}
+
 std::int64_t RealSys::realtime_ns() noexcept {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);

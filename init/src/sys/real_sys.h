@@ -71,6 +71,7 @@ class RealSys final : public Sys {
   void sync() noexcept override;
 
   std::int64_t monotonic_ms() noexcept override;
+  std::int64_t cpu_us() noexcept override;
   std::int64_t realtime_ns() noexcept override;
   void sleep_ms(int ms) noexcept override;
 

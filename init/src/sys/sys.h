@@ -232,6 +232,8 @@ class Sys {
   // --- time --------------------------------------------------------------------------
   virtual std::int64_t monotonic_ms() noexcept = 0;  // CLOCK_BOOTTIME: ms since boot
   virtual std::int64_t realtime_ns() noexcept = 0;
+  // CPU time this process has used (user + system, all threads), in microseconds.
+  virtual std::int64_t cpu_us() noexcept = 0;
   virtual void sleep_ms(int ms) noexcept = 0;
 };
 
