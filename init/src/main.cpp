@@ -101,6 +101,7 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
     log.set_debug(opts.debug);
     if (opts.kernel_verbose || opts.debug) s.note("console loglevel left alone");
     else check(quiet_console_loglevel(sys), "/proc/sys/kernel/printk");
+    (void)unlimit_kmsg(sys);  // refused only when the command line chose (printk.devkmsg=)
     bool kmsg = log.attach_kmsg();
     log.end_early();
     if (!kmsg) s.fail("/dev/kmsg: cannot open");

@@ -52,6 +52,11 @@ class SshCmdlineTest(unittest.TestCase):
         self.assertIn("lifeboat: ssh: listening on port 22 (keys: 1, password: yes)", con)
         self.assertIn("lifeboat: ssh: if your client warns that the host key changed: ssh-keygen -R 10.0.2.15", con)
         self.assertNotIn("unknown key", con)  # lifeboat.password_hash etc. are known keys
+        # Every line reaches dmesg too (no kmsg rate limit: before, 10 lines got through).
+        dmesg = self.vm.ssh("dmesg", key=self.key).stdout
+        self.assertIn("lifeboat: ssh: listening on port 22 (keys: 1, password: yes)", dmesg)
+        self.assertIn("lifeboat: ready", dmesg)
+        self.assertNotIn("suppressed due to ratelimiting", dmesg)
 
     def test_password_login_and_wrong_password(self):
         r = self.vm.ssh("id -u", password=PASSWORD)

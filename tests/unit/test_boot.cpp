@@ -80,6 +80,8 @@ TEST_CASE("log: console and kmsg, early lines replayed once") {
 
   CHECK(quiet_console_loglevel(sys).ok());
   CHECK(sys.files["/proc/sys/kernel/printk"] == "4\n");
+  CHECK(unlimit_kmsg(sys).ok());
+  CHECK(sys.files["/proc/sys/kernel/printk_devkmsg"] == "on\n");
 }
 
 TEST_CASE("hostname and rng") {

@@ -108,4 +108,12 @@ sys::Status quiet_console_loglevel(sys::Sys& sys, const std::string& proc) noexc
   }
 }
 
+sys::Status unlimit_kmsg(sys::Sys& sys, const std::string& proc) noexcept {
+  try {
+    return sys.write_file(proc + "/sys/kernel/printk_devkmsg", "on\n");
+  } catch (...) {
+    return sys::Status::failure(ENOMEM);
+  }
+}
+
 }  // namespace lifeboat

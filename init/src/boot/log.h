@@ -53,4 +53,10 @@ class Log {
 // verbosity on the command line. Writes <proc>/sys/kernel/printk.
 sys::Status quiet_console_loglevel(sys::Sys& sys, const std::string& proc = "/proc") noexcept;
 
+// The kernel keeps at most 10 lines per 5 s that a process writes to /dev/kmsg (the rest:
+// "N output lines suppressed due to ratelimiting"), which left most of the boot's steps out
+// of dmesg. Turns the limit off (<proc>/sys/kernel/printk_devkmsg = on); fails, and changes
+// nothing, when printk.devkmsg= on the kernel command line has set it.
+sys::Status unlimit_kmsg(sys::Sys& sys, const std::string& proc = "/proc") noexcept;
+
 }  // namespace lifeboat
