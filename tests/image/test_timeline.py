@@ -46,6 +46,16 @@ class TimelineTest(unittest.TestCase):
         marks = [g.get("data-name") for g in root.findall("svg:g[@class='mark']", NS)]
         self.assertEqual(marks, ["ready", "SSH login"])
 
+    def test_cpu_time_in_the_tooltip(self):
+        st = {"boot_ms": 300, "steps": [{"name": "network", "result": "ok", "start_ms": 100, "duration_ms": 180,
+                                         "cpu_us": 41500},
+                                        {"name": "old", "result": "ok", "start_ms": 280, "duration_ms": 5}]}
+        root = ET.fromstring(timeline.render(st))
+        tips = {g.get("data-name"): g.find("svg:rect/svg:title", NS).text
+                for g in root.findall("svg:g[@class='step']", NS)}
+        self.assertEqual(tips["network"], "network: 180 ms (ok), PID 1 cpu 41.5 ms")
+        self.assertEqual(tips["old"], "old: 5 ms (ok)")  # status files from before cpu_us
+
     def test_hostile_names_are_escaped(self):
         st = {"boot_ms": 10, "steps": [{"name": "<script>&", "result": "ok", "start_ms": 1, "duration_ms": 2}]}
         root = ET.fromstring(timeline.render(st))
