@@ -100,20 +100,24 @@ void Log::debug(const char* fmt, ...) noexcept {
   va_end(ap);
 }
 
-sys::Status quiet_console_loglevel(sys::Sys& sys, const std::string& proc) noexcept {
+namespace {
+
+sys::Status write_proc(sys::Sys& sys, const std::string& proc, const char* rel, const char* value) noexcept {
   try {
-    return sys.write_file(proc + "/sys/kernel/printk", "4\n");
+    return sys.write_file(proc + rel, value);
   } catch (...) {
     return sys::Status::failure(ENOMEM);
   }
 }
 
+}  // namespace
+
+sys::Status quiet_console_loglevel(sys::Sys& sys, const std::string& proc) noexcept {
+  return write_proc(sys, proc, "/sys/kernel/printk", "4\n");
+}
+
 sys::Status unlimit_kmsg(sys::Sys& sys, const std::string& proc) noexcept {
-  try {
-    return sys.write_file(proc + "/sys/kernel/printk_devkmsg", "on\n");
-  } catch (...) {
-    return sys::Status::failure(ENOMEM);
-  }
+  return write_proc(sys, proc, "/sys/kernel/printk_devkmsg", "on\n");
 }
 
 }  // namespace lifeboat

@@ -279,14 +279,14 @@ void network(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, StepCo
              const std::function<void()>& while_dhcp) {
   meta::Config config = merge_copy(p);
   bool ran = false;
+  net::ApplyOptions options = p.net_options;  // the hook refers to this frame: not kept in p
   if (while_dhcp) {
-    p.net_options.while_dhcp = [&] {
+    options.while_dhcp = [&] {
       ran = true;
       while_dhcp();
     };
   }
-  p.net = net::bring_up_network(sys, sup, config, p.net_options);
-  p.net_options.while_dhcp = nullptr;
+  p.net = net::bring_up_network(sys, sup, config, options);
   if (while_dhcp && !ran) while_dhcp();
   p.network_done = true;
   steps.report_errors(p.net.errors);
