@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "config/cmdline.h"
 #include "supervise/consoles.h"
 #include "boot/log.h"
@@ -49,6 +51,14 @@ namespace {
 // Throws std::runtime_error("<what>: <strerror>") for a failed syscall result.
 void check(const sys::Status& st, const char* what) {
   if (!st.ok()) throw std::runtime_error(strformat("%s: %s", what, sys::error_text(st.err)));
+}
+
+// status.json and the login summary (motd), from one rendering of the status.
+sys::Status write_status_and_motd(sys::Sys& sys, const BootStatus& status) {
+  const nlohmann::json doc = status_document(status);
+  auto st = write_status_text(sys, run_dir(), status_text(doc));
+  if (!st.ok()) return st;
+  return sys.write_file_atomic(run_dir() + "/motd", render_summary(doc), 0644);
 }
 
 // The power button: a press requests the same clean poweroff as `poweroff`.
@@ -207,11 +217,9 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
     steps.run_step("status", [&](StepContext&) {
       status.boot_ms = sys.monotonic_ms();
       status.set_section("services", services_json(sup.services()));
-      check(write_status(sys, run_dir(), status), "write status.json");
       // The summary every login shows: consoles through /etc/profile, SSH through
       // Dropbear's /etc/motd (a link to this file).
-      check(sys.write_file_atomic(run_dir() + "/motd", render_summary(render_status_json(status)), 0644),
-            "write motd");
+      check(write_status_and_motd(sys, status), "write status.json and motd");
     });
   } catch (...) {
     log.line("error: init: services: unexpected exception");
@@ -221,10 +229,7 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   auto publish = [&]() {
     try {
       status.set_section("services", services_json(sup.services()));
-      const std::string json = render_status_json(status);
-      if (!write_status(sys, run_dir(), status).ok() ||
-          !sys.write_file_atomic(run_dir() + "/motd", render_summary(json), 0644).ok())
-        log.debug("status.json: rewrite failed");
+      if (!write_status_and_motd(sys, status).ok()) log.debug("status.json: rewrite failed");
     } catch (...) {
     }
   };

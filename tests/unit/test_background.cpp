@@ -427,3 +427,22 @@ TEST_CASE("metadata drives: read by a child; its JSON carries filesystems and fi
   REQUIRE(prov2.drives);
   CHECK(prov2.drives->filesystems.empty());
 }
+
+TEST_CASE("status: one document gives status.json and the login summary, as the text would") {
+  BootStatus st;
+  st.version = "0.1.0";
+  st.boot_ms = 1600;
+  st.steps.push_back(StepRecord{"ssh", StepResult::ok, "port 22", 1500, 80, 24000});
+  st.set_section("ssh", R"({"port":22,"host_keys":[{"type":"ED25519","fingerprint":"SHA256:abc"}]})");
+  st.set_section("disk_work", R"({"state":"checking","volumes_done":1,"volumes_total":3})");
+  st.set_section("broken", "{not json");  // left out, as before
+  const nlohmann::json doc = status_document(st);
+  CHECK(status_text(doc) == render_status_json(st));
+  CHECK(render_summary(doc) == render_summary(render_status_json(st)));
+  CHECK(render_summary(doc).find("SHA256:abc") != std::string::npos);
+  CHECK_FALSE(doc.contains("broken"));
+  // PID 1 writes both from the one document.
+  test::FakeSys sys;
+  REQUIRE(write_status_text(sys, "/run/lifeboat", status_text(doc)).ok());
+  CHECK(sys.files.at("/run/lifeboat/status.json") == render_status_json(st));
+}

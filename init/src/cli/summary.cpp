@@ -63,6 +63,10 @@ std::string disk_work_phrase(const json& w) {
 std::string render_summary(const std::string& status_json) {
   json doc = json::parse(status_json, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) doc = json::object();
+  return render_summary(doc);
+}
+
+std::string render_summary(const json& doc) {
   std::string out = "lifeboat rescue system";
   if (auto v = str(doc, "version"); !v.empty()) out += " " + clean(v);
   out += "\n";

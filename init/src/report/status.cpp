@@ -49,7 +49,14 @@ void BootStatus::set_section(const std::string& name, std::string json_text) {
   sections.emplace_back(name, std::move(json_text));
 }
 
-std::string render_status_json(const BootStatus& st) {
+std::string render_status_json(const BootStatus& st) { return status_text(status_document(st)); }
+
+std::string status_text(const json& doc) {
+  // Invalid UTF-8 (from a guest-provided string) is replaced, never thrown about.
+  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+json status_document(const BootStatus& st) {
   json steps = json::array();
   for (const auto& s : st.steps) {
     steps.push_back(json{{"name", s.name},
@@ -73,8 +80,7 @@ std::string render_status_json(const BootStatus& st) {
     json section = json::parse(text, nullptr, /*allow_exceptions=*/false);
     if (!section.is_discarded()) doc[name] = std::move(section);
   }
-  // Invalid UTF-8 (from a guest-provided string) is replaced, never thrown about.
-  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  return doc;
 }
 
 std::optional<BootStatus> parse_status_json(const std::string& text, Error& error) {
@@ -168,12 +174,16 @@ std::string status_path() { return run_dir() + "/status.json"; }
 
 sys::Status write_status(sys::Sys& sys, const std::string& dir, const BootStatus& status) noexcept {
   try {
-    auto st = sys.mkdir_p(dir, 0755);
-    if (!st.ok()) return st;
-    return sys.write_file_atomic(dir + "/status.json", render_status_json(status), 0644);
+    return write_status_text(sys, dir, render_status_json(status));
   } catch (...) {
     return sys::Status::failure(ENOMEM);
   }
+}
+
+sys::Status write_status_text(sys::Sys& sys, const std::string& dir, const std::string& text) noexcept {
+  auto st = sys.mkdir_p(dir, 0755);
+  if (!st.ok()) return st;
+  return sys.write_file_atomic(dir + "/status.json", text, 0644);
 }
 
 }  // namespace lifeboat

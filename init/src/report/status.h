@@ -19,6 +19,7 @@
 // when the step did not run). Secrets never appear in any of them.
 #include <cstdint>
 #include <optional>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -65,6 +66,11 @@ std::string step_line(const StepRecord& s);
 std::string error_line(const Error& e);
 
 std::string render_status_json(const BootStatus& status);
+// The document render_status_json prints (for a caller that also wants the summary of it:
+// cli/summary.h takes it as is).
+nlohmann::json status_document(const BootStatus& status);
+// status.json's text as render_status_json gives it.
+std::string status_text(const nlohmann::json& doc);
 // Parses what render_status_json wrote; errors as values (source "status.json").
 std::optional<BootStatus> parse_status_json(const std::string& text, Error& error);
 
@@ -77,5 +83,7 @@ std::string status_path();
 
 // Atomic write (tmp + rename) of <dir>/status.json; creates dir.
 sys::Status write_status(sys::Sys& sys, const std::string& dir, const BootStatus& status) noexcept;
+// The same with the text at hand (status_text).
+sys::Status write_status_text(sys::Sys& sys, const std::string& dir, const std::string& text) noexcept;
 
 }  // namespace lifeboat
