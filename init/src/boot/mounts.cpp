@@ -74,17 +74,19 @@ std::vector<MountInfo> read_mountinfo(sys::Sys& sys, const std::string& path) {
 
 std::vector<MountOutcome> do_early_mounts(sys::Sys& sys) {
   std::vector<MountOutcome> out;
+  // What is mounted: asked of /proc once it answers (it may be there already, or be the first
+  // thing mounted here), then kept up to date with our own mounts.
+  std::optional<std::vector<std::string>> targets;
   for (const auto& m : early_mounts()) {
     MountOutcome o{m.target};
-    // /proc may already be there (or be the first thing we mount): ask it each time.
-    auto info = sys.read_file("/proc/self/mountinfo");
-    if (info.ok()) {
-      auto targets = mounted_targets(info.value);
-      if (std::find(targets.begin(), targets.end(), m.target) != targets.end()) {
-        o.ok = o.already = true;
-        out.push_back(o);
-        continue;
-      }
+    if (!targets) {
+      auto info = sys.read_file("/proc/self/mountinfo");
+      if (info.ok()) targets = mounted_targets(info.value);
+    }
+    if (targets && std::find(targets->begin(), targets->end(), m.target) != targets->end()) {
+      o.ok = o.already = true;
+      out.push_back(o);
+      continue;
     }
     auto mk = sys.mkdir(m.target, 0755);
     if (!mk.ok() && mk.err != EEXIST) {
@@ -95,6 +97,7 @@ std::vector<MountOutcome> do_early_mounts(sys::Sys& sys) {
     auto st = sys.mount(m.source, m.target, m.fstype, m.flags, m.data);
     if (st.ok()) {
       o.ok = true;
+      if (targets) targets->push_back(m.target);
     } else if (st.err == EBUSY) {
       o.ok = o.already = true;
     } else {
