@@ -12,6 +12,7 @@ namespace lifeboat {
 namespace {
 
 struct DuWalk {
+  explicit DuWalk(sys::Sys& s) : sys(s) {}
   sys::Sys& sys;
   dev_t dev = 0;
   std::vector<guest::DuItem> dirs, files;
@@ -67,7 +68,7 @@ int cmd_du(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o) {
     o.err += "rescue: du: " + path + ": not a directory\n";
     return kExitFailure;
   }
-  DuWalk w{sys};
+  DuWalk w(sys);
   w.dev = st.value.dev;
   std::uint64_t total = w.walk(path, 0);
   o.out += guest::render_du(guest::top_items(w.dirs, 20), guest::top_items(w.files, 20));
