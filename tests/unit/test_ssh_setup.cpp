@@ -3,6 +3,8 @@
 
 #include "fake_sys.h"
 #include "report/status.h"
+#include "report/step_runner.h"
+#include "sources/provision.h"
 #include "ssh/setup.h"
 
 using namespace lifeboat;
@@ -16,6 +18,19 @@ SshSetupOptions no_host_keys() {
   SshSetupOptions o;
   o.key_types.clear();
   return o;
+}
+
+// The next 20 one-shots (dropbearkey) each print `pub` the way dropbearkey does and exit 0.
+void script_dropbearkey(test::FakeSys& sys, const std::string& pub) {
+  for (int i = 0; i < 20; ++i) {
+    sys.script.push_back([&sys, pub] {
+      if (sys.live.empty()) return;
+      pid_t p = *sys.live.rbegin();
+      int fd = sys.spawn_of(p).stdout_fd;
+      sys.files["pipe:" + std::to_string(fd - 1)] += "Public key portion is:\n" + pub + "\n";  // FakeSys pipes: {r, w = r + 1}
+      sys.exit_child(p, 0);
+    });
+  }
 }
 
 bool any_file_contains(const test::FakeSys& sys, const std::string& needle) {
@@ -184,15 +199,7 @@ TEST_CASE("ssh setup: host keys made ahead are collected, a failed one is made a
   sys.add_file("/etc/dropbear/dropbear_ed25519_host_key", "key");
   sys.exit_child(jobs.at("ed25519").pid, 0);
   sys.exit_child(jobs.at("ecdsa").pid, 1);
-  for (int i = 0; i < 20; ++i) {
-    sys.script.push_back([&] {
-      if (sys.live.empty()) return;
-      pid_t p = *sys.live.rbegin();
-      int fd = sys.spawn_of(p).stdout_fd;
-      sys.files["pipe:" + std::to_string(fd - 1)] += "Public key portion is:\n" + ed + "\n";
-      sys.exit_child(p, 0);
-    });
-  }
+  script_dropbearkey(sys, ed);
   meta::Config c;
   auto s = setup_ssh(sys, sup, c, {}, &jobs);
   CHECK(jobs.empty());
@@ -280,4 +287,28 @@ TEST_CASE("ssh: inputs tell whether the final config changes what Dropbear start
   host.host_keys.push_back(meta::HostKey{"ed25519", meta::Secret("-----BEGIN"), meta::Source::nocloud});
   CHECK(ssh_inputs(host).host_keys == std::vector<std::string>{"ed25519 nocloud"});
   CHECK_FALSE(ssh_inputs(early) == ssh_inputs(host));
+}
+
+TEST_CASE("provision: a Dropbear that dies at once ends the wait for it to listen") {
+  test::FakeSys sys;
+  sys.add_file("/etc/shadow", "root:*:::::::\n");
+  Log log(sys);
+  log.attach_console(1);
+  BootStatus status;
+  StepRunner steps(sys, log, status);
+  Supervisor sup(sys, log);
+  // dropbearkey prints a public key and exits; Dropbear exits 1 as soon as it starts.
+  const std::string ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
+  sys.on_spawn = [&](pid_t p, const sys::SpawnSpec& spec) {
+    if (spec.argv[0] == "/usr/sbin/dropbear") sys.exit_child(p, 1);
+  };
+  script_dropbearkey(sys, ed);
+  src::Provision p;
+  const auto t0 = sys.now_ms;
+  steps.run_step("ssh", [&](StepContext& s) { src::start_ssh(sys, sup, log, steps, s, p); });
+  CHECK(sys.now_ms - t0 < 100);  // not the whole 1.5 s
+  REQUIRE_FALSE(status.steps.empty());
+  CHECK(status.steps.back().detail.find("not seen listening yet") != std::string::npos);
+  CHECK(sys.console_text().find("service dropbear: exit status 1; restarting in 500 ms") != std::string::npos);
+  CHECK(sup.services().at(p.dropbear_service).pid == 0);  // restarted by the loop, with backoff
 }

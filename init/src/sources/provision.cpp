@@ -76,11 +76,14 @@ meta::Config merge_copy(const Provision& p) {
 }
 
 // Waits (at most kListenWaitMs) until the service at `svc` listens on `port` (IPv4 or IPv6);
-// returns how long that took, or -1 (not started, or not listening in time).
+// returns how long that took, or -1 (not started, died, or not listening in time). Reaps
+// as it waits: a Dropbear that exits at once (a bad key, a port in use) ends the wait, and
+// its restart is booked as the loop would.
 constexpr std::int64_t kListenWaitMs = 1500;
 std::int64_t wait_listening(sys::Sys& sys, Supervisor& sup, std::size_t svc, int port) {
   const std::int64_t start = sys.monotonic_ms();
   while (sys.monotonic_ms() - start < kListenWaitMs) {
+    (void)sup.reap();
     if (svc >= sup.services().size() || sup.services()[svc].pid == 0) return -1;
     for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
       auto text = sys.read_file(table, 1 << 20);
