@@ -34,7 +34,7 @@ class RescueDebianTest(unittest.TestCase):
                 vm.wait_ssh(key=key)
                 r = vm.ssh("rescue chroot cat /etc/debian_version", key=key, timeout=120)
                 self.assertEqual(r.stdout.strip(), version)
-                r = vm.ssh("grep -c ' /mnt' /proc/mounts || true", key=key)
+                r = vm.ssh("grep -c ' /mnt/' /proc/mounts || true", key=key)
                 self.assertEqual(r.stdout.strip(), "0", "a guest mount stayed after chroot")
                 vm.ssh(f"echo {PASSWORD} | rescue passwd root", key=key, timeout=120)
                 vm.ssh(f"rescue authorize-key root {json.dumps(pub)}", key=key, timeout=120)

@@ -53,12 +53,12 @@ class RescueGuestTest(unittest.TestCase):
                 self.assertIn(rg.DEBIAN_VERSION, out)
                 out, rc = vm.sh("rescue chroot sh -c 'exit 7'", timeout=60)
                 self.assertEqual(rc, 7, out)
-                out, rc = vm.sh("grep -c ' /mnt' /proc/mounts")
+                out, rc = vm.sh("grep -c ' /mnt/' /proc/mounts")
                 self.assertEqual(out.strip(), "0", out)
                 # The child killed: the status says so, the mounts are gone all the same.
                 out, rc = vm.sh("rescue chroot sh -c 'kill -9 $$'", timeout=60)
                 self.assertEqual(rc, 137, out)
-                out, rc = vm.sh("grep -c ' /mnt' /proc/mounts")
+                out, rc = vm.sh("grep -c ' /mnt/' /proc/mounts")
                 self.assertEqual(out.strip(), "0", out)
                 # Over SSH too.
                 vm.wait_ssh(key=key, timeout=120)
@@ -66,7 +66,7 @@ class RescueGuestTest(unittest.TestCase):
                 self.assertIn(rg.DEBIAN_VERSION, r.stdout)
                 r = vm.ssh("rescue status --json", key=key)
                 self.assertIn("ssh", json.loads(r.stdout))
-                out, rc = vm.sh("grep -c ' /mnt' /proc/mounts")
+                out, rc = vm.sh("grep -c ' /mnt/' /proc/mounts")
                 self.assertEqual(out.strip(), "0", out)
 
                 # mount --guest: read-only, fstab entries (UUID= /boot) too; swap/nfs skipped.
@@ -93,7 +93,7 @@ class RescueGuestTest(unittest.TestCase):
                 self.assertIn("/mnt/guest ext4 ro", out)
                 out, rc = vm.sh("rescue umount")
                 self.assertEqual(rc, 0, out)
-                out, rc = vm.sh("grep -c ' /mnt' /proc/mounts")
+                out, rc = vm.sh("grep -c ' /mnt/' /proc/mounts")
                 self.assertEqual(out.strip(), "0", out)
 
                 # passwd from stdin; authorize-key; firewall-off (ufw).

@@ -60,7 +60,7 @@ class StackedGuests(unittest.TestCase):
                             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
                             self.assertIn("password of 'root' changed", r.stdout)
                             changed[layout] = disks
-                        out, rc = vm.sh("grep -c ' /mnt' /proc/mounts")
+                        out, rc = vm.sh("grep -c ' /mnt/' /proc/mounts")
                         self.assertEqual(out.strip(), "0", "rescue chroot left mounts behind")
                         vm.send("rescue poweroff\n")
                         vm.wait_exit(120)

@@ -18,15 +18,17 @@ using lifeboat::net::loopback_up;
 TEST_CASE("mounts: all early mounts, mount points created, in order") {
   test::FakeSys sys;
   auto out = do_early_mounts(sys);
-  REQUIRE(out.size() == 7);
+  REQUIRE(out.size() == 8);
   for (const auto& o : out) CHECK(o.ok);
-  REQUIRE(sys.mounts.size() == 7);
+  REQUIRE(sys.mounts.size() == 8);
   CHECK(sys.mounts[0].target == "/proc");
   CHECK(sys.mounts[3].fstype == "devpts");
   CHECK(sys.mounts[3].data == "mode=620,ptmxmode=666");
   CHECK(sys.mounts[5].target == "/tmp");
   CHECK(sys.mounts[6].target == "/root");
   CHECK(sys.mounts[6].data == "mode=0700");
+  CHECK(sys.mounts[7].target == "/mnt");  // where guests are mounted, capped like /root
+  CHECK(sys.mounts[7].fstype == "tmpfs");
   CHECK(sys.dirs.count("/dev/pts"));
 }
 

@@ -135,13 +135,16 @@ TEST_CASE("guest: fstab mount plan") {
 }
 
 TEST_CASE("guest: unmount order is latest first, only under the prefix") {
-  std::vector<disks::MountInfo> mi(5);
+  std::vector<disks::MountInfo> mi(6);
   mi[0].mountpoint = "/";
-  mi[1].mountpoint = "/mnt/guest";
-  mi[2].mountpoint = "/mnt/guest/boot";
-  mi[3].mountpoint = "/mnt2";
-  mi[4].mountpoint = "/mnt/vdb1";
-  CHECK(unmount_order(mi, "/mnt") == std::vector<std::string>{"/mnt/vdb1", "/mnt/guest/boot", "/mnt/guest"});
+  mi[1].mountpoint = "/mnt";  // the rescue system's tmpfs
+  mi[2].mountpoint = "/mnt/guest";
+  mi[3].mountpoint = "/mnt/guest/boot";
+  mi[4].mountpoint = "/mnt2";
+  mi[5].mountpoint = "/mnt/vdb1";
+  CHECK(unmount_order(mi, "/mnt") == std::vector<std::string>{"/mnt/vdb1", "/mnt/guest/boot", "/mnt/guest", "/mnt"});
+  // `rescue umount`: what is under /mnt, the tmpfs itself stays.
+  CHECK(unmount_order(mi, kUnderMnt) == std::vector<std::string>{"/mnt/vdb1", "/mnt/guest/boot", "/mnt/guest"});
   CHECK(unmount_order(mi, "/mnt/guest") == std::vector<std::string>{"/mnt/guest/boot", "/mnt/guest"});
 }
 

@@ -22,8 +22,10 @@ const std::vector<MountSpec>& early_mounts() {
       {"tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777"},
       // The rootfs is a ramfs (kernel-config: rootfstype=ramfs), which has no size limit:
       // root's home, where an admin copies files to, is a tmpfs capped like /tmp, so a big
-      // copy fails with ENOSPC instead of the OOM killer.
+      // copy fails with ENOSPC instead of the OOM killer. So is /mnt, where the guests are
+      // mounted: a copy to /mnt/guest before the guest is mounted there lands in it.
       {"tmpfs", "/root", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0700"},
+      {"tmpfs", "/mnt", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"},
   };
   return table;
 }

@@ -42,7 +42,7 @@ int cmd_umount(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
   if (wants_help(args)) return o.out += subcommand_help("umount"), kExitOk;
   if (args.size() > 1) return usage(o, "umount", "takes no arguments");
   guest::Report r;
-  bool ok = guest::unmount_under(sys, guest::kMntDir, r);
+  bool ok = guest::unmount_under(sys, guest::kUnderMnt, r);
   if (r.out.empty() && ok) r.out = "rescue: nothing mounted under /mnt\n";
   take(o, r);
   return ok ? kExitOk : kExitFailure;
@@ -50,7 +50,7 @@ int cmd_umount(const std::vector<std::string>& args, sys::Sys& sys, CliOutput& o
 
 bool unmount_all_guests(sys::Sys& sys, CliOutput& o) {
   guest::Report r;
-  bool ok = guest::unmount_under(sys, guest::kMntDir, r);
+  bool ok = guest::unmount_under(sys, guest::kUnderMnt, r);
   take(o, r);
   return ok;
 }

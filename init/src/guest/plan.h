@@ -14,6 +14,9 @@ namespace lifeboat::guest {
 
 inline constexpr const char* kGuestRoot = "/mnt/guest";
 inline constexpr const char* kMntDir = "/mnt";
+// What `rescue umount` takes down: the mounts under /mnt, not /mnt itself (the rescue
+// system's capped tmpfs, boot/mounts.h).
+inline constexpr const char* kUnderMnt = "/mnt/";
 
 // --- /etc/passwd ----------------------------------------------------------------------
 struct PasswdEntry {
