@@ -54,6 +54,17 @@ TEST_CASE("udev names: labels can never hold a '/' or reach outside /dev/disk") 
   CHECK(udev_encode("my data/x") == "my\\x20data\\x2fx");
   CHECK(udev_encode("ESP") == "ESP");
   CHECK(udev_encode("1515-15A2") == "1515-15A2");
+  // Valid multi-byte UTF-8 is kept as udev keeps it (fstab may name /dev/disk/by-label/Données).
+  CHECK(udev_encode("Donn\xc3\xa9""es") == "Donn\xc3\xa9""es");
+  CHECK(udev_encode("\xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x92\xbe") == "\xe6\x97\xa5\xe6\x9c\xac\\x20\xf0\x9f\x92\xbe");
+  // Anything else that is not ASCII is escaped byte by byte: a lone continuation byte, a
+  // truncated sequence, an overlong '/' (0xc0 0xaf), a surrogate, past U+10FFFF.
+  CHECK(udev_encode("a\x80") == "a\\x80");
+  CHECK(udev_encode("\xc3") == "\\xc3");
+  CHECK(udev_encode("\xc0\xaf") == "\\xc0\\xaf");
+  CHECK(udev_encode("\xed\xa0\x80") == "\\xed\\xa0\\x80");
+  CHECK(udev_encode("\xf4\x90\x80\x80") == "\\xf4\\x90\\x80\\x80");
+  CHECK(udev_encode("\xe2\x28\xa1") == "\\xe2\\x28\\xa1");
   auto v1 = part("vda2", "vda", "vfat", kEspPartType, "1515-15A2");
   v1.label = "../../etc";
   v1.partlabel = "..";

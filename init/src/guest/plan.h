@@ -75,8 +75,9 @@ std::vector<PlannedMount> plan_boot_by_type(const std::vector<std::string>& moun
                                             const std::vector<disks::Volume>& volumes,
                                             const std::string& root_disk, const std::string& root = kGuestRoot);
 
-// udev's name encoding for /dev/disk/by-label and by-partlabel: letters, digits and
-// "#+-.:=@_" kept, every other byte \xNN (so a label can never hold a '/').
+// udev's name encoding for /dev/disk/by-label and by-partlabel (systemd's
+// encode_devnode_name): letters, digits, "#+-.:=@_" and valid multi-byte UTF-8 characters
+// kept, every other byte \xNN (so a label can never hold a '/': a '/' is one byte).
 std::string udev_encode(std::string_view s);
 // The /dev/disk/by-{uuid,partuuid,label,partlabel}/NAME links udev would make for the volumes
 // (name -> "../../vda2"), for grub-probe and update-initramfs inside a chroot. Names that
