@@ -2,9 +2,11 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
+#include <ctime>
 
 #include <cerrno>
 
@@ -188,4 +190,36 @@ TEST_CASE("real spawn: nice and oom_score_adj reach the child (and what it start
   ::unlink(path);
   REQUIRE(out.ok());
   CHECK(out.value == "500\n10\n");
+}
+
+TEST_CASE("real chroot job: a SIGTERM it ignores (a shutdown) ends it with SIGKILL after the grace") {
+  if (::geteuid() != 0) return;  // chroot(2) needs root
+  // In a child process: run_in_root takes SIGTERM through a handler, which this test
+  // process (all signals blocked for its signalfd) cannot.
+  const pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    sys::RealSys s;
+    // An interactive shell ignores SIGTERM; so does what it execs.
+    auto r = s.run_in_root("/", {"/bin/sh", "-c", "trap '' TERM; exec sleep 30"}, {"PATH=/usr/bin:/bin"});
+    ::_exit(r.ok() ? r.value.signal : 200);
+  }
+  struct timespec t0, t1, pause = {0, 300 * 1000 * 1000};
+  ::clock_gettime(CLOCK_MONOTONIC, &t0);
+  ::nanosleep(&pause, nullptr);
+  REQUIRE(::kill(child, SIGTERM) == 0);
+  int status = 0;
+  pid_t w;
+  do {
+    w = ::waitpid(child, &status, 0);
+  } while (w < 0 && errno == EINTR);
+  ::clock_gettime(CLOCK_MONOTONIC, &t1);
+  REQUIRE(w == child);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == SIGKILL);  // the job was killed, run_in_root returned
+  const double s = (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
+  CHECK(s < 3.0);  // well before the shutdown's own SIGKILL (and the job's 30 s)
 }

@@ -400,8 +400,10 @@ Result<std::string> RealSys::readlink(const std::string& path) noexcept {
 }
 
 namespace {
-pid_t g_foreground = 0;  // the job run_in_root waits for (a signal handler's only state)
+pid_t g_foreground = 0;               // the job run_in_root waits for (a signal handler's state)
+volatile sig_atomic_t g_term_seen = 0;  // a SIGTERM was passed on to it
 extern "C" void forward_to_foreground(int sig) {
+  if (sig == SIGTERM) g_term_seen = 1;
   if (g_foreground > 0) ::kill(g_foreground, sig);
 }
 }  // namespace
@@ -455,12 +457,30 @@ Result<ForegroundResult> RealSys::run_in_root(const std::string& root, const std
     restore();
     return Result<ForegroundResult>::failure(err);
   }
+  g_term_seen = 0;
   g_foreground = pid;
   int status = 0;
   pid_t w;
-  do {
-    w = ::waitpid(pid, &status, 0);
-  } while (w < 0 && errno == EINTR);
+  int waited_ms = 0;
+  for (;;) {
+    if (!g_term_seen) {
+      w = ::waitpid(pid, &status, 0);
+    } else {
+      // A SIGTERM (a shutdown: PID 1 sends SIGKILL 3 s later) that the job ignores, as an
+      // interactive shell does: it gets kJobTermGraceMs, then SIGKILL, so that the caller
+      // can still undo its mounts and placeholders in the guest.
+      w = ::waitpid(pid, &status, WNOHANG);
+      if (w == 0) {
+        if (waited_ms == kJobTermGraceMs) (void)::kill(pid, SIGKILL);
+        const struct timespec tick = {0, 50 * 1000 * 1000};
+        ::nanosleep(&tick, nullptr);
+        waited_ms += 50;
+        continue;
+      }
+    }
+    if (w < 0 && errno == EINTR) continue;
+    break;
+  }
   const int err = errno;
   g_foreground = 0;
   restore();

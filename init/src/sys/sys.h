@@ -49,6 +49,7 @@ struct FileStat {
 };
 
 // Sys::run_in_root: a command run in the foreground in a chroot.
+inline constexpr int kJobTermGraceMs = 1000;
 struct ForegroundResult {
   int exit_code = -1;  // when it exited
   int signal = 0;      // when a signal ended it
@@ -190,7 +191,9 @@ class Sys {
   // `argv` run as a shell runs a foreground job, chrooted into `root` (cwd "/") with exactly
   // `env`, PATH searched inside the root; meanwhile the caller ignores SIGINT and SIGQUIT
   // (they reach the job from the terminal) and passes SIGHUP and SIGTERM on to it. Waits
-  // for it without a limit: the admin's interactive shell (`rescue chroot`).
+  // for it without a limit: the admin's interactive shell (`rescue chroot`). After a
+  // SIGTERM the job has kJobTermGraceMs to end, then gets SIGKILL: a shutdown's own SIGKILL
+  // follows 3 s after its SIGTERM, and the caller must still undo what it did in the guest.
   virtual Result<ForegroundResult> run_in_root(const std::string& root, const std::vector<std::string>& argv,
                                                const std::vector<std::string>& env) noexcept = 0;
 
