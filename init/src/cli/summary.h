@@ -1,7 +1,8 @@
 #pragma once
 // The short console summary shown after boot (and by `rescue status`): network, SSH host
 // key fingerprints, disks with fsck results, the guest OS, the most useful commands.
-// Pure: status.json text in, text out. Lenient: missing or odd sections are left out.
+// Pure: status.json (its text, or the document itself) in, text out. Lenient: missing or
+// odd sections are left out.
 #include <nlohmann/json_fwd.hpp>
 #include <string>
 

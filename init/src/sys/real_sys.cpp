@@ -462,6 +462,7 @@ Result<ForegroundResult> RealSys::run_in_root(const std::string& root, const std
   int status = 0;
   pid_t w;
   int waited_ms = 0;
+  bool killed = false;
   for (;;) {
     if (!g_term_seen) {
       w = ::waitpid(pid, &status, 0);
@@ -471,7 +472,7 @@ Result<ForegroundResult> RealSys::run_in_root(const std::string& root, const std
       // can still undo its mounts and placeholders in the guest.
       w = ::waitpid(pid, &status, WNOHANG);
       if (w == 0) {
-        if (waited_ms == kJobTermGraceMs) (void)::kill(pid, SIGKILL);
+        if (waited_ms >= kJobTermGraceMs && !killed) killed = ::kill(pid, SIGKILL) == 0;
         const struct timespec tick = {0, 50 * 1000 * 1000};
         ::nanosleep(&tick, nullptr);
         waited_ms += 50;
