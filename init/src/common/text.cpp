@@ -1,5 +1,6 @@
 #include "common/text.h"
 
+#include <cstdint>
 #include <cstdio>
 
 namespace lifeboat {
@@ -119,6 +120,38 @@ bool parse_int(std::string_view s, long long& out) noexcept {
   return true;
 }
 
+namespace {
+
+// utf8_char_len, and the code point when valid.
+std::size_t utf8_decode(std::string_view s, std::size_t i, std::uint32_t& cp) noexcept {
+  if (i >= s.size()) return 0;
+  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
+  const unsigned char c = b(0);
+  const std::size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xc2 && c <= 0xdf ? 2 : 0;
+  if (len == 0 || len > s.size() - i) return 0;
+  cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
+  for (std::size_t k = 1; k < len; ++k) {
+    if ((b(k) & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (b(k) & 0x3f);
+  }
+  const std::uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
+  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000) || cp == 0xfffe || cp == 0xffff) return 0;
+  return len;
+}
+
+bool terminal_unsafe(std::uint32_t cp) noexcept {
+  return cp < 0xa0 ||                       // C1 controls (CSI, OSC... in 8 bits)
+         (cp >= 0x202a && cp <= 0x202e) ||  // bidi embeddings and overrides
+         (cp >= 0x2066 && cp <= 0x2069);    // bidi isolates
+}
+
+}  // namespace
+
+std::size_t utf8_char_len(std::string_view s, std::size_t i) noexcept {
+  std::uint32_t cp = 0;
+  return utf8_decode(s, i, cp);
+}
+
 std::string escape_control(std::string_view text, bool keep_layout) {
   std::string out;
   out.reserve(text.size());
@@ -135,17 +168,18 @@ std::string escape_control(std::string_view text, bool keep_layout) {
       ++i;
       continue;
     }
-    // A UTF-8 sequence: its length from the lead byte, then continuation bytes.
-    std::size_t len = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    bool ok = len != 0 && i + len <= text.size();
-    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xc0) == 0x80;
-    if (ok && len == 2 && c == 0xc2 && static_cast<unsigned char>(text[i + 1]) < 0xa0) ok = false;  // C1 controls
-    if (!ok) {
+    std::uint32_t cp = 0;
+    const std::size_t len = utf8_decode(text, i, cp);
+    if (len == 0) {  // not valid UTF-8: this byte alone, then resynchronise
       hex(c);
       ++i;
       continue;
     }
-    out.append(text.substr(i, len));
+    if (terminal_unsafe(cp)) {
+      for (std::size_t k = 0; k < len; ++k) hex(static_cast<unsigned char>(text[i + k]));
+    } else {
+      out.append(text.substr(i, len));
+    }
     i += len;
   }
   return out;

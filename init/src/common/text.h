@@ -19,9 +19,16 @@ std::vector<std::string_view> split_ws(std::string_view text);
 // For messages: a value in double quotes, control characters escaped, cut at max_len.
 std::string quoted(std::string_view value, std::size_t max_len = 64);
 
-// Text for a terminal: control characters (C0, DEL, C1) and bytes that are not valid
-// UTF-8 shown as \xNN, so nothing a guest wrote (a label, PRETTY_NAME, a file name) can
-// move the cursor, retitle the window or hide what follows. Printable UTF-8 is kept.
+// The length (2-4) of the valid multi-byte UTF-8 character at s[i], or 0. Strict, as udev
+// and modern terminals decode: overlong forms (an ESC or a CSI spelt in 2-3 bytes),
+// surrogates, U+FFFE/U+FFFF and code points past U+10FFFF are not valid.
+std::size_t utf8_char_len(std::string_view s, std::size_t i) noexcept;
+
+// Text for a terminal: control characters (C0, DEL, C1), the bidirectional embedding,
+// override and isolate controls (U+202A-U+202E, U+2066-U+2069: they reorder what follows
+// on screen) and bytes that are not valid UTF-8 (utf8_char_len) shown as \xNN, so nothing
+// a guest wrote (a label, PRETTY_NAME, a file name) can move the cursor, retitle the
+// window or disguise what follows. Other printable UTF-8 is kept.
 // keep_layout: newlines and tabs pass (multi-line command output); everything else as above.
 std::string escape_control(std::string_view text, bool keep_layout = false);
 

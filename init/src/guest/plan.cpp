@@ -387,27 +387,6 @@ std::vector<PlannedMount> plan_boot_by_type(const std::vector<std::string>& moun
   return out;
 }
 
-namespace {
-
-// The length of the valid multi-byte UTF-8 character at s[i] (2-4), or 0: overlong forms,
-// surrogates, U+FFFE/U+FFFF and code points past U+10FFFF are not valid (as udev has it).
-std::size_t utf8_char_len(std::string_view s, std::size_t i) {
-  const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[i + k]); };
-  const unsigned char c = b(0);
-  std::size_t len = c >= 0xf0 && c <= 0xf4 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
-  if (c >= 0xf5 || len == 0 || i + len > s.size()) return 0;
-  std::uint32_t cp = c & (len == 2 ? 0x1f : len == 3 ? 0x0f : 0x07);
-  for (std::size_t k = 1; k < len; ++k) {
-    if ((b(k) & 0xc0) != 0x80) return 0;
-    cp = (cp << 6) | (b(k) & 0x3f);
-  }
-  const std::uint32_t min = len == 2 ? 0x80 : len == 3 ? 0x800 : 0x10000;
-  if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000) || cp == 0xfffe || cp == 0xffff) return 0;
-  return len;
-}
-
-}  // namespace
-
 std::string udev_encode(std::string_view s) {
   static const char* const kKept = "#+-.:=@_";
   std::string out;

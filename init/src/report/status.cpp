@@ -52,8 +52,10 @@ void BootStatus::set_section(const std::string& name, std::string json_text) {
 std::string render_status_json(const BootStatus& st) { return status_text(status_document(st)); }
 
 std::string status_text(const json& doc) {
-  // Invalid UTF-8 (from a guest-provided string) is replaced, never thrown about.
-  return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
+  // Invalid UTF-8 (from a guest-provided string) is replaced, never thrown about. ASCII
+  // only (\uXXXX): a guest's C1 control or bidi override stays valid JSON through
+  // escape_control on its way to a terminal (`rescue status --json`).
+  return doc.dump(2, ' ', true, json::error_handler_t::replace) + "\n";
 }
 
 json status_document(const BootStatus& st) {
