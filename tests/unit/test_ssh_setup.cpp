@@ -193,6 +193,8 @@ TEST_CASE("ssh setup: host keys made ahead are collected, a failed one is made a
   REQUIRE(sys.spawns.size() == 2);
   CHECK(sys.spawns[0].argv[2] == "ed25519");  // in key_types order
   CHECK(sys.spawns[1].argv[2] == "ecdsa");
+  CHECK(sys.spawns[0].nice == kHostKeyNice);  // behind the DHCP client on one vCPU
+  CHECK(sys.spawns[1].nice == kHostKeyNice);
   // Both run in the background; ed25519 succeeds (its output lands in the capture file),
   // ecdsa fails and is made again, in the foreground, by setup_ssh.
   sys.files["/run/lifeboat/host-key-ed25519.out"] = "Public key portion is:\n" + ed + "\n";

@@ -218,6 +218,7 @@ HostKeyJobs start_host_keys(sys::Sys& sys, Supervisor& sup, const SshSetupOption
     rs.timeout_ms = o.key_timeout_ms;
     rs.capture = Capture::file;
     rs.capture_path = ahead_output_path(o, type);
+    rs.nice = kHostKeyNice;
     auto p = sup.start(rs);
     if (p.pid > 0) jobs.emplace(type, std::move(p));
   }

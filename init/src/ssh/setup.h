@@ -61,8 +61,11 @@ struct SshSetup {
 
 // Needs a mutable config: the plaintext password is wiped as soon as it is hashed.
 // Host keys made ahead: dropbearkey for each default type whose key is missing, started
-// now (Supervisor::start) so that the keys are made while PID 1 loads modules and reads
-// metadata; setup_ssh collects them (a provider's key of the same type still wins).
+// now (Supervisor::start) so that the keys are made while the DHCP client waits;
+// setup_ssh collects them (a provider's key of the same type still wins). At kHostKeyNice:
+// on one vCPU the DHCP client and its event handler go first (the address, not the keys,
+// is what the first login waits for), and the keys take the idle time between packets.
+inline constexpr int kHostKeyNice = 10;
 using HostKeyJobs = std::map<std::string, Supervisor::Pending>;
 HostKeyJobs start_host_keys(sys::Sys& sys, Supervisor& sup, const SshSetupOptions& options = {});
 

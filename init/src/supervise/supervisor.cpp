@@ -335,6 +335,7 @@ sys::Result<pid_t> Supervisor::spawn_oneshot(const RunSpec& spec, int& read_fd) 
   }
   ss.new_process_group = true;  // so a timeout can take the whole tree down
   ss.stdin_fd = spec.stdin_fd;
+  ss.nice = spec.nice;
   ss.stdout_fd = out_fd;
   ss.stderr_fd = spec.capture == Capture::inherit ? 2 : out_fd;
 

@@ -97,6 +97,7 @@ struct RunSpec {
   std::string capture_path;
   std::size_t capture_limit = 64 * 1024;
   int stdin_fd = -1;  // the child's stdin (-1: /dev/null); the caller keeps and closes it
+  int nice = 0;       // setpriority() before exec (best effort)
 };
 
 struct RunResult {
