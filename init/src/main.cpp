@@ -139,9 +139,9 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   steps.run_step("metadata drives", [&](StepContext& s) { src::read_metadata_drives(sys, sup, s, prov); });
   steps.run_step("metadata config-2", [&](StepContext& s) { src::source_config_drive(sys, steps, s, prov); });
   steps.run_step("metadata nocloud", [&](StepContext& s) { src::source_nocloud(sys, steps, s, prov); });
-  // While the DHCP client waits on the network (measured under TCG: DHCP starts ~60 ms
-  // sooner and the first login comes ~0.05 s sooner than with these steps ahead of it):
-  // the host keys are made (after the modules: a busy vCPU slows module loading on stock
+  // While the DHCP client waits on the network (measured under TCG, 1 vCPU: DHCP starts
+  // ~60 ms sooner than with these steps ahead of it and the address comes 7-36 ms sooner;
+  // the first login moved less than the benchmark's noise): the host keys are made (after the modules: a busy vCPU slows module loading on stock
   // kernels more than it gains) and Dropbear starts with the keys known so far (IMDS may
   // add some: `ssh update`), listening when the address comes. Run once, and after the
   // network step if that step failed before it got there: SSH is never skipped.
