@@ -13,8 +13,8 @@
 #include <exception>
 #include <map>
 #include <stdexcept>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -141,10 +141,11 @@ void boot(sys::Sys& sys, Log& log, StepRunner& steps, Supervisor& sup, BootOptio
   steps.run_step("metadata nocloud", [&](StepContext& s) { src::source_nocloud(sys, steps, s, prov); });
   // While the DHCP client waits on the network (measured under TCG, 1 vCPU: DHCP starts
   // ~60 ms sooner than with these steps ahead of it and the address comes 7-36 ms sooner;
-  // the first login moved less than the benchmark's noise): the host keys are made (after the modules: a busy vCPU slows module loading on stock
-  // kernels more than it gains) and Dropbear starts with the keys known so far (IMDS may
-  // add some: `ssh update`), listening when the address comes. Run once, and after the
-  // network step if that step failed before it got there: SSH is never skipped.
+  // the first login moved less than the benchmark's noise): the host keys are made (after
+  // the modules: a busy vCPU slows module loading on stock kernels more than it gains) and
+  // Dropbear starts with the keys known so far (IMDS may add some: `ssh update`), listening
+  // when the address comes. Run once, and after the network step if that step failed
+  // before it got there: SSH is never skipped.
   bool meanwhile_ran = false;
   auto meanwhile = [&] {
     if (std::exchange(meanwhile_ran, true)) return;
