@@ -26,7 +26,7 @@ from fixtures.disks import _place, run, sha256_file
 from fixtures.metadata import ssh_keypair, url_encode
 from lifeboat_vm import VM
 
-PRETTY = "Evil\x1b[2J\x1b]0;pwned\x07 OS"
+PRETTY = "Evil\x1b[2J\x1b]0;pwned\x07 OS\u202etxt.exe"  # RLO: would show "exe.txt"
 LABEL = "x\x1b[31mred"
 
 
@@ -125,7 +125,11 @@ class HostileGuestTest(unittest.TestCase):
             print(f"hostile guest: ready {ready:.1f} s")
             # Escaped on the console, never raw.
             self.assertNotIn("Evil\x1b", console)
-            self.assertIn("Evil\\x1b[2J\\x1b]0;pwned\\x07 OS", console)
+            self.assertIn("Evil\\x1b[2J\\x1b]0;pwned\\x07 OS\\xe2\\x80\\xaetxt.exe", console)
+            self.assertNotIn("\u202e", console)
+            # status.json is ASCII (valid JSON through the escaping); the value itself is kept.
+            self.assertTrue(r.stdout.isascii())
+            self.assertIn(PRETTY, [g["pretty_name"] for g in status["disks"]["guests"]])
             self.assertNotIn("x\x1b[31mred", console)
             # The FIFO/device guest: named, with its problems; nothing hung.
             problems = "\n".join(status["disks"]["problems"])
