@@ -88,7 +88,7 @@ TEST_CASE("status: readable text") {
 
 TEST_CASE("status: atomic write into the run dir") {
   test::FakeSys sys;
-  auto st = write_status(sys, "/run/lifeboat", sample());
+  auto st = write_status_text(sys, "/run/lifeboat", render_status_json(sample()));
   CHECK(st.ok());
   CHECK(sys.dirs.count("/run/lifeboat"));
   CHECK(sys.files.count("/run/lifeboat/status.json"));

@@ -174,18 +174,14 @@ std::string run_dir() {
 
 std::string status_path() { return run_dir() + "/status.json"; }
 
-sys::Status write_status(sys::Sys& sys, const std::string& dir, const BootStatus& status) noexcept {
-  try {
-    return write_status_text(sys, dir, render_status_json(status));
-  } catch (...) {
-    return sys::Status::failure(ENOMEM);
-  }
-}
-
 sys::Status write_status_text(sys::Sys& sys, const std::string& dir, const std::string& text) noexcept {
-  auto st = sys.mkdir_p(dir, 0755);
-  if (!st.ok()) return st;
-  return sys.write_file_atomic(dir + "/status.json", text, 0644);
+  try {
+    auto st = sys.mkdir_p(dir, 0755);
+    if (!st.ok()) return st;
+    return sys.write_file_atomic(dir + "/status.json", text, 0644);
+  } catch (...) {
+    return sys::Status::failure(ENOMEM);  // the path's allocation
+  }
 }
 
 }  // namespace lifeboat

@@ -81,9 +81,8 @@ std::string render_status_text(const BootStatus& status);
 std::string run_dir();
 std::string status_path();
 
-// Atomic write (tmp + rename) of <dir>/status.json; creates dir.
-sys::Status write_status(sys::Sys& sys, const std::string& dir, const BootStatus& status) noexcept;
-// The same with the text at hand (status_text).
+// Atomic write (tmp + rename) of <dir>/status.json (render_status_json or status_text);
+// creates dir.
 sys::Status write_status_text(sys::Sys& sys, const std::string& dir, const std::string& text) noexcept;
 
 }  // namespace lifeboat
