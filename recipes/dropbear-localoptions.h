@@ -1,7 +1,8 @@
 /* lifeboat's Dropbear options (overrides default_options.h). */
 /* sftp-server from OpenSSH is installed here; Dropbear execs it for the "sftp" subsystem. */
 #define SFTPSERVER_PATH "/usr/libexec/sftp-server"
-/* Host keys are generated at boot by init (or injected), not on first connection. */
+/* Host keys are generated at boot by init (or injected). Dropbear may start with -R before
+   they are made: a connection that comes first makes the key itself, at these paths. */
 #define DROPBEAR_DEFPORT "22"
 #define DSS_PRIV_FILENAME "/etc/dropbear/dropbear_dss_host_key"
 #define RSA_PRIV_FILENAME "/etc/dropbear/dropbear_rsa_host_key"

@@ -1,5 +1,6 @@
 """SSH from the kernel command line alone: a key, a password hash, a static ip=; the host key
-fingerprint on the console is the one the real OpenSSH client sees; scp and sftp work.
+fingerprint on the console is the one the real OpenSSH client sees, no RSA key is offered or made
+(a client preferring RSA still logs in); scp and sftp work.
 
 One VM boot for the whole class (TCG boots are slow): every test method uses it.
 """
@@ -75,6 +76,20 @@ class SshCmdlineTest(unittest.TestCase):
         seen = host_fingerprints(self.vm.ssh_port)
         for kind, fp in printed.items():
             self.assertEqual(seen.get(kind), fp, f"{kind}: console {fp}, ssh-keyscan {seen}")
+        # Dropbear listens before the keys are made (-R), but never makes an RSA key itself:
+        # the RSA scan found no key, and none was written.
+        self.assertNotIn("RSA", seen)
+        r = self.vm.ssh("ls /etc/dropbear", key=self.key)
+        self.assertEqual(sorted(r.stdout.split()), ["dropbear_ecdsa_host_key", "dropbear_ed25519_host_key"])
+
+    def test_client_preferring_rsa_logs_in(self):
+        # A client whose known_hosts holds only the guest's own RSA key puts RSA first.
+        # Dropbear has no RSA key: it used to offer rsa-sha2-256 anyway, choose it and close
+        # the connection; it now offers ed25519 and ecdsa only (recipes/patches/dropbear).
+        argv = ["ssh", "-o", "HostKeyAlgorithms=rsa-sha2-512,rsa-sha2-256,ssh-rsa,ssh-ed25519,ecdsa-sha2-nistp256",
+                *self.vm.ssh_args(self.key), "root@127.0.0.1", "echo ok"]
+        r = subprocess.run(argv, capture_output=True, text=True, timeout=60 * SCALE)
+        self.assertEqual(r.stdout.strip(), "ok", r.stderr)
 
     def test_status_json(self):
         st = status_json(self.vm, key=self.key)
