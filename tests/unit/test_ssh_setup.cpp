@@ -217,6 +217,58 @@ TEST_CASE("ssh setup: host keys made ahead are collected, a failed one is made a
   CHECK_FALSE(sys.exists("/run/lifeboat/host-key-ed25519.out"));
 }
 
+TEST_CASE("ssh setup: Dropbear listens before the keys made ahead; one lost to Dropbear's own is kept") {
+  test::FakeSys sys;
+  sys.add_file("/etc/shadow", "root:*:::::::\n");
+  Log log(sys);
+  Supervisor sup(sys, log);
+  const std::string ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
+  meta::Config c;
+  c.ssh_keys.push_back(meta::AuthorizedKey{kKey, meta::Source::cmdline});
+  HostKeyJobs none;
+  CHECK_FALSE(listen_before_keys(c, none));  // nothing being made: the keys are there
+  auto jobs = start_host_keys(sys, sup);
+  REQUIRE(jobs.size() == 2);
+  CHECK(listen_before_keys(c, jobs));
+  meta::Config provider = c;
+  provider.host_keys.push_back(meta::HostKey{"ed25519", meta::Secret("-----BEGIN..."), meta::Source::config_drive});
+  CHECK_FALSE(listen_before_keys(provider, jobs));  // it replaces a generated key: not before
+
+  // Access first: authorized_keys is in place before Dropbear can take a login.
+  SshSetup s = setup_ssh_access(sys, c);
+  CHECK(s.authorized_keys == 1);
+  CHECK(sys.exists("/root/.ssh/authorized_keys"));
+  listen_with_keys_to_come(s);
+  auto argv = dropbear_argv(s.dropbear);
+  CHECK(argv == std::vector<std::string>{"/usr/sbin/dropbear", "-F", "-p", "22",
+                                         "-r", "/etc/dropbear/dropbear_ed25519_host_key",
+                                         "-r", "/etc/dropbear/dropbear_ecdsa_host_key", "-R", "-s", "-g"});
+
+  // ed25519: made ahead. ecdsa: a client came first and Dropbear linked its own key into
+  // place; dropbearkey failed to link over it. That key stays (a client may have it): its
+  // public half is read, nothing is made again.
+  sys.files["/run/lifeboat/host-key-ed25519.out"] = "Public key portion is:\n" + ed + "\n";
+  sys.add_file("/etc/dropbear/dropbear_ed25519_host_key", "key");
+  sys.add_file("/etc/dropbear/dropbear_ecdsa_host_key", "dropbear's");
+  sys.exit_child(jobs.at("ed25519").pid, 0);
+  sys.exit_child(jobs.at("ecdsa").pid, 1);
+  script_dropbearkey(sys, ed);
+  collect_host_keys(sys, sup, c, {}, s, &jobs);
+  CHECK(jobs.empty());
+  REQUIRE(s.host_keys.size() == 2);
+  CHECK(s.host_keys[1].type == "ecdsa");
+  CHECK(s.host_keys[1].origin == "generated");
+  CHECK(sys.files.at("/etc/dropbear/dropbear_ecdsa_host_key") == "dropbear's");
+  REQUIRE(sys.spawns.size() == 3);  // the two jobs, then `dropbearkey -y` for ecdsa
+  CHECK(sys.spawns[2].argv == std::vector<std::string>{"/usr/bin/dropbearkey", "-y", "-f",
+                                                        "/etc/dropbear/dropbear_ecdsa_host_key"});
+  CHECK(s.failures.empty());
+  // Dropbear's options now name the keys collected, without -R (a restart by `ssh update`).
+  argv = dropbear_argv(s.dropbear);
+  CHECK(std::count(argv.begin(), argv.end(), "-r") == 2);
+  CHECK(std::count(argv.begin(), argv.end(), "-R") == 0);
+}
+
 TEST_CASE("ssh setup: labels") {
   CHECK(key_type_label("ssh-ed25519") == "ED25519");
   CHECK(key_type_label("ecdsa-sha2-nistp384") == "ECDSA");

@@ -63,6 +63,10 @@ TEST_CASE("ssh dropbear: argv") {
   argv = dropbear_argv(none);
   CHECK(argv[3] == "22");
   CHECK(std::find(argv.begin(), argv.end(), "-R") != argv.end());
+  o.make_missing_keys = true;  // listening before the boot's keys are made
+  argv = dropbear_argv(o);
+  CHECK(std::count(argv.begin(), argv.end(), "-r") == 2);
+  CHECK(std::count(argv.begin(), argv.end(), "-R") == 1);
 }
 
 TEST_CASE("ssh dropbear: key tool argv and output parsing") {

@@ -387,17 +387,28 @@ void start_ssh(sys::Sys& sys, Supervisor& sup, Log& log, StepRunner& steps, Step
   // hashed and wiped here; the sources' own copies go with finish_config.)
   meta::Config config = p.config_done ? p.config : merge_copy(p);
   const ssh::SshInputs inputs = ssh::ssh_inputs(config);
-  ssh::SshSetup s = ssh::setup_ssh(sys, sup, config, {}, &p.host_key_jobs);
-  steps.report_errors(s.errors);
-  for (const auto& k : s.host_keys) log.line("ssh: " + ssh::host_key_line(k));
+  ssh::SshSetup s = ssh::setup_ssh_access(sys, config);
   open_dropbear_log(sys, sup, p, s);
   // Started now, not with the consoles after `ready`, and waited for until it listens: on one
   // vCPU the status, the consoles and the disk work would otherwise delay its first accept
   // (measured: ~0.1 s after `ready`); this way they run while a client does its part of the
-  // key exchange.
-  p.dropbear_service = sup.add_service(ssh::dropbear_service(s, p.dropbear_log_fd));
-  sup.start_now(p.dropbear_service);
-  const std::int64_t listening_ms = wait_listening(sys, sup, p.dropbear_service, s.port);
+  // key exchange. Before the host keys are ready when they are all being made (-R:
+  // ssh/setup.h), else with them.
+  std::int64_t listening_ms = -1;
+  auto start_dropbear = [&] {
+    p.dropbear_service = sup.add_service(ssh::dropbear_service(s, p.dropbear_log_fd));
+    sup.start_now(p.dropbear_service);
+    listening_ms = wait_listening(sys, sup, p.dropbear_service, s.port);
+  };
+  const bool early = ssh::listen_before_keys(config, p.host_key_jobs);
+  if (early) {
+    ssh::listen_with_keys_to_come(s);
+    start_dropbear();
+  }
+  ssh::collect_host_keys(sys, sup, config, {}, s, &p.host_key_jobs);
+  steps.report_errors(s.errors);
+  for (const auto& k : s.host_keys) log.line("ssh: " + ssh::host_key_line(k));
+  if (!early) start_dropbear();
   log.line("ssh: " + ssh::listening_line(s));
   steps.status().set_section("ssh", ssh::ssh_json(s));
   ssh_step_note(step, s, listening_ms, "");

@@ -14,7 +14,7 @@ std::vector<std::string> dropbear_argv(const DropbearOptions& o) {
     argv.push_back("-r");
     argv.push_back(k);
   }
-  if (o.host_key_paths.empty()) argv.push_back("-R");
+  if (o.make_missing_keys || o.host_key_paths.empty()) argv.push_back("-R");
   if (!o.password_login) {
     argv.push_back("-s");
     argv.push_back("-g");

@@ -5,8 +5,10 @@
 //   dropbear -F -E -p PORT -r KEY... [-s -g]
 //     -F foreground (supervised by PID 1), -E log to stderr (the console),
 //     -r one per host key, -s no password logins at all, -g no password login for root.
-//   No host key path at all adds -R (generate on first connection) as a fallback: the
-//   boot should generate keys first so their fingerprints can be printed.
+//   -R (make a missing key on a connection, into the same file dropbearkey writes) when
+//   asked (make_missing_keys: Dropbear listens before the boot's keys are made) or when
+//   there is no host key path at all. Our Dropbear is patched to never make an RSA key
+//   that way (recipes/patches/dropbear).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +21,7 @@ struct DropbearOptions {
   int port = 22;
   std::vector<std::string> host_key_paths;
   bool password_login = false;  // true only when a root password was configured
+  bool make_missing_keys = false;  // -R
 };
 
 std::vector<std::string> dropbear_argv(const DropbearOptions& o);

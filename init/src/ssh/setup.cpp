@@ -108,9 +108,13 @@ void host_keys(sys::Sys& sys, Supervisor& sup, const meta::Config& config, const
         auto text = sys.read_file(out_path, 16 * 1024);
         made_ahead = true;
         if (text.ok()) output = std::move(text.value);
+      } else if (sys.exists(k.path)) {
+        // Dropbear (-R) made this key for a connection first and dropbearkey lost the race
+        // to link it into place: the file is whole (both link a finished temporary file)
+        // and is the key being served. Its public half is read below.
+        made_ahead = true;
       } else {
         s.failures.push_back(type + " host key made ahead: " + describe_run(job->second.spec.argv, r) + "; trying again");
-        (void)sys.unlink(k.path);
       }
       (void)sys.unlink(out_path);
       ahead->erase(job);
@@ -225,17 +229,39 @@ HostKeyJobs start_host_keys(sys::Sys& sys, Supervisor& sup, const SshSetupOption
   return jobs;
 }
 
-SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const SshSetupOptions& o,
-                   HostKeyJobs* ahead) {
+SshSetup setup_ssh_access(sys::Sys& sys, meta::Config& config, const SshSetupOptions& o) {
   SshSetup s;
   s.port = config.port();
   root_password(sys, config, o, s);  // first: the plaintext is wiped before anything slow runs
   write_authorized_keys(sys, config, o, s);
-  host_keys(sys, sup, config, o, s, ahead);
   s.dropbear.binary = o.dropbear;
   s.dropbear.port = s.port;
   s.dropbear.password_login = s.password;
+  return s;
+}
+
+bool listen_before_keys(const meta::Config& config, const HostKeyJobs& ahead) {
+  return config.host_keys.empty() && !ahead.empty();
+}
+
+void listen_with_keys_to_come(SshSetup& s, const SshSetupOptions& o) {
+  s.dropbear.host_key_paths.clear();
+  for (const auto& type : o.key_types) s.dropbear.host_key_paths.push_back(dropbear_host_key_path(type, o.key_dir));
+  s.dropbear.make_missing_keys = true;
+}
+
+void collect_host_keys(sys::Sys& sys, Supervisor& sup, const meta::Config& config, const SshSetupOptions& o,
+                       SshSetup& s, HostKeyJobs* ahead) {
+  host_keys(sys, sup, config, o, s, ahead);
+  s.dropbear.host_key_paths.clear();
+  s.dropbear.make_missing_keys = false;
   for (const auto& k : s.host_keys) s.dropbear.host_key_paths.push_back(k.path);
+}
+
+SshSetup setup_ssh(sys::Sys& sys, Supervisor& sup, meta::Config& config, const SshSetupOptions& o,
+                   HostKeyJobs* ahead) {
+  SshSetup s = setup_ssh_access(sys, config, o);
+  collect_host_keys(sys, sup, config, o, s, ahead);
   return s;
 }
 
