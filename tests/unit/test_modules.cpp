@@ -135,6 +135,11 @@ TEST_CASE("modules: no module tree -> skipped with a reason") {
   auto st = coldplug_modules(sys, log, ColdplugOptions{}, skipped);
   CHECK(st.loaded == 0);
   CHECK(skipped == "no /lib/modules/6.1.0-test/modules.dep");
+  // Our own kernel: PID 1 then mounts the tools in the DHCP wait, not before the modules.
+  CHECK_FALSE(has_module_tree(sys));
+  sys.add_file("/lib/modules/6.1.0-test/modules.dep", "");
+  CHECK(has_module_tree(sys));
+  CHECK_FALSE(has_module_tree(sys, "/elsewhere"));
 }
 
 TEST_CASE("modules: the kernel's requests resolve to a module or through aliases") {

@@ -307,6 +307,11 @@ int load_named_modules(sys::Sys& sys, Log& log, const std::vector<std::string>& 
   return loader.load(names);
 }
 
+bool has_module_tree(sys::Sys& sys, const std::string& modules_root) {
+  auto release = sys.kernel_release();
+  return release.ok() && sys.exists(modules_root + "/" + release.value + "/modules.dep");
+}
+
 ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& opt,
                                std::string& skipped_reason) {
   ColdplugStats st;

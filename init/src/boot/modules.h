@@ -90,6 +90,10 @@ struct ColdplugOptions {
 // The names /proc/modules lists (the first field of each line).
 std::set<std::string> parse_proc_modules(const std::string& text);
 
+// Whether the running kernel has a module tree here (<root>/<release>/modules.dep): a stock
+// kernel's, whose modules ride in the tools squashfs (boot/tools.h). Our own kernel has none.
+bool has_module_tree(sys::Sys& sys, const std::string& modules_root = "/lib/modules");
+
 // Returns the counts; when this kernel has no module tree it loads nothing and sets
 // skipped_reason.
 ColdplugStats coldplug_modules(sys::Sys& sys, Log& log, const ColdplugOptions& opt,
