@@ -269,6 +269,32 @@ TEST_CASE("ssh setup: Dropbear listens before the keys made ahead; one lost to D
   CHECK(std::count(argv.begin(), argv.end(), "-R") == 0);
 }
 
+TEST_CASE("ssh setup: a key made again loses to Dropbear's own: that key stays") {
+  test::FakeSys sys;
+  sys.add_file("/etc/shadow", "root:*:::::::\n");
+  Log log(sys);
+  Supervisor sup(sys, log);
+  const std::string ec = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg= root@lifeboat";
+  SshSetupOptions o;
+  o.key_types = {"ecdsa"};
+  // dropbearkey -t ecdsa fails (its link() found Dropbear's key in place); -y reads that key.
+  sys.script.push_back([&] {
+    pid_t p = *sys.live.rbegin();
+    sys.add_file("/etc/dropbear/dropbear_ecdsa_host_key", "dropbear's");
+    sys.exit_child(p, 1);
+  });
+  script_dropbearkey(sys, ec);
+  meta::Config c;
+  auto s = setup_ssh(sys, sup, c, o);
+  REQUIRE(s.host_keys.size() == 1);
+  CHECK(s.host_keys[0].origin == "generated");
+  CHECK(s.host_keys[0].public_line.rfind("ecdsa-sha2-nistp256 ", 0) == 0);
+  CHECK(s.failures.empty());
+  CHECK(sys.files.at("/etc/dropbear/dropbear_ecdsa_host_key") == "dropbear's");
+  REQUIRE(sys.spawns.size() == 2);
+  CHECK(sys.spawns[1].argv[1] == "-y");
+}
+
 TEST_CASE("ssh setup: labels") {
   CHECK(key_type_label("ssh-ed25519") == "ED25519");
   CHECK(key_type_label("ecdsa-sha2-nistp384") == "ECDSA");

@@ -7,8 +7,8 @@
 //     -r one per host key, -s no password logins at all, -g no password login for root.
 //   -R (make a missing key on a connection, into the same file dropbearkey writes) when
 //   asked (make_missing_keys: Dropbear listens before the boot's keys are made) or when
-//   there is no host key path at all. Our Dropbear is patched to never make an RSA key
-//   that way (recipes/patches/dropbear).
+//   there is no host key path at all. Our Dropbear is patched to offer (and so make) an
+//   RSA or DSS key only when one was loaded (recipes/patches/dropbear).
 #include <optional>
 #include <string>
 #include <string_view>

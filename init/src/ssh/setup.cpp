@@ -130,13 +130,14 @@ void host_keys(sys::Sys& sys, Supervisor& sup, const meta::Config& config, const
     } else if (std::find(o.key_types.begin(), o.key_types.end(), type) != o.key_types.end()) {
       auto argv = dropbearkey_generate_argv(type, k.path, o.dropbearkey);
       RunResult r = run_captured(sup, argv, o.key_timeout_ms);
-      if (!r.ok()) {
+      // dropbearkey links a finished file into place: a failure leaves no half-written key.
+      // If the key is there anyway, Dropbear (-R) made it for a client meanwhile: it stays.
+      if (!r.ok() && !sys.exists(k.path)) {
         s.failures.push_back(type + " host key: " + describe_run(argv, r));
-        (void)sys.unlink(k.path);  // a half-written key would stop Dropbear
         continue;
       }
       k.origin = "generated";
-      output = std::move(r.output);
+      if (r.ok()) output = std::move(r.output);
     } else {
       continue;  // a provider-only type (rsa) that could not be converted
     }
