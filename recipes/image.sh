@@ -217,7 +217,10 @@ assemble_image() {
     die "image: gen_init_cpio failed (tools)"
   "$STAGE_gen_init_cpio/bin/gen_init_cpio" -t "$SOURCE_DATE_EPOCH" <(spec_for_tree "$root") >"$OUT/initramfs.cpio" ||
     die "image: gen_init_cpio failed"
-  # From standard input lzop stores no name and no time: the output is reproducible.
+  # lzop's header holds its input's mode and mtime (a file's, even on standard input; a
+  # pipe's is the current time): both fixed here, so two builds give the same bytes.
+  chmod 0644 "$OUT/initramfs.cpio"
+  touch -d "@$SOURCE_DATE_EPOCH" "$OUT/initramfs.cpio"
   lzop -9 -c <"$OUT/initramfs.cpio" >>"$OUT/initramfs.img" || die "image: lzop failed"
   log "image: tools squashfs $(stat -c %s "$sq") bytes ($(du -sb "$tools" | cut -f1) bytes of programs and modules)"
   rm -rf "$OUT/initramfs.cpio" "$root" "$tools" "$sq" "$root.tools-spec"

@@ -72,6 +72,17 @@ class ImageTest(unittest.TestCase):
         self.assertEqual(st.st_mode & 0o777, 0o600)
         self.assertTrue(os.path.islink(os.path.join(self.root, "bin/rescue")))
 
+    def test_lzop_header_holds_no_build_time(self):
+        # lzop stores its input's mtime (bytes 25-28 of the header, big-endian): it must be the
+        # release's SOURCE_DATE_EPOCH, or two builds of one commit differ (found 2026-12-01).
+        with open(os.path.join(self.root, "etc/lifeboat-release")) as fh:
+            epoch = int(dict(l.split("=", 1) for l in fh.read().splitlines() if "=" in l)["SOURCE_DATE_EPOCH"])
+        with open(os.path.join(OUT, "initramfs.img"), "rb") as fh:
+            data = fh.read()
+        at = data.find(b"\x89LZO\x00\r\n\x1a\n")
+        self.assertGreater(at, 0)
+        self.assertEqual(int.from_bytes(data[at + 25:at + 29], "big"), epoch)
+
     def test_size_budgets(self):
         img = os.path.getsize(os.path.join(OUT, "initramfs.img"))
         kern = os.path.getsize(os.path.join(OUT, "vmlinuz"))
