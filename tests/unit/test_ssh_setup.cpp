@@ -33,6 +33,25 @@ void script_dropbearkey(test::FakeSys& sys, const std::string& pub) {
   }
 }
 
+// The host key dropbearkey "makes" in these tests (its public line).
+const std::string kHostEd =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
+
+// PID 1's side of an SSH setup: /etc/shadow as the image ships it, the log, the supervisor.
+struct SshBoot {
+  test::FakeSys sys;
+  Log log{sys};
+  Supervisor sup{sys, log};
+  SshBoot() { sys.add_file("/etc/shadow", "root:*:::::::\n"); }
+};
+
+// The ed25519 job made ahead ends well: its output and its key are in place.
+void ed25519_made_ahead(test::FakeSys& sys, HostKeyJobs& jobs) {
+  sys.files["/run/lifeboat/host-key-ed25519.out"] = "Public key portion is:\n" + kHostEd + "\n";
+  sys.add_file("/etc/dropbear/dropbear_ed25519_host_key", "key");
+  sys.exit_child(jobs.at("ed25519").pid, 0);
+}
+
 bool any_file_contains(const test::FakeSys& sys, const std::string& needle) {
   for (const auto& [path, content] : sys.files)
     if (content.find(needle) != std::string::npos) return true;
@@ -145,22 +164,17 @@ TEST_CASE("ssh setup: a hash is kept as given; no password means '*' and -s -g")
   }
 }
 
-TEST_CASE("ssh setup: host keys are generated once, fingerprints from the public half") {
-  test::FakeSys sys;
-  sys.add_file("/etc/shadow", "root:*:::::::\n");
+TEST_CASE_FIXTURE(SshBoot, "ssh setup: host keys are generated once, fingerprints from the public half") {
   sys.add_file("/etc/dropbear/dropbear_ecdsa_host_key", "existing");
-  Log log(sys);
-  Supervisor sup(sys, log);
   // dropbearkey -t ed25519 prints the public key; dropbearkey -y for the existing ecdsa key.
-  const std::string ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
   for (int i = 0; i < 20; ++i) {
     sys.script.push_back([&] {
       if (sys.live.empty()) return;
       pid_t p = *sys.live.rbegin();
       const auto& argv = sys.spawn_of(p).argv;
       int fd = sys.spawn_of(p).stdout_fd;
-      std::string out = argv[1] == "-t" ? "Public key portion is:\n" + ed + "\nFingerprint: sha1!! x\n"
-                                        : "Public key portion is:\n" + ed + "\n";
+      std::string out = argv[1] == "-t" ? "Public key portion is:\n" + kHostEd + "\nFingerprint: sha1!! x\n"
+                                        : "Public key portion is:\n" + kHostEd + "\n";
       sys.files["pipe:" + std::to_string(fd - 1)] += out;  // FakeSys pipes: {r, w = r + 1}
       sys.exit_child(p, 0);
     });
@@ -182,12 +196,7 @@ TEST_CASE("ssh setup: host keys are generated once, fingerprints from the public
   CHECK(std::count(argv.begin(), argv.end(), "-r") == 2);
 }
 
-TEST_CASE("ssh setup: host keys made ahead are collected, a failed one is made again") {
-  test::FakeSys sys;
-  sys.add_file("/etc/shadow", "root:*:::::::\n");
-  Log log(sys);
-  Supervisor sup(sys, log);
-  const std::string ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
+TEST_CASE_FIXTURE(SshBoot, "ssh setup: host keys made ahead are collected, a failed one is made again") {
   auto jobs = start_host_keys(sys, sup);
   REQUIRE(jobs.size() == 2);
   REQUIRE(sys.spawns.size() == 2);
@@ -197,11 +206,9 @@ TEST_CASE("ssh setup: host keys made ahead are collected, a failed one is made a
   CHECK(sys.spawns[1].nice == kHostKeyNice);
   // Both run in the background; ed25519 succeeds (its output lands in the capture file),
   // ecdsa fails and is made again, in the foreground, by setup_ssh.
-  sys.files["/run/lifeboat/host-key-ed25519.out"] = "Public key portion is:\n" + ed + "\n";
-  sys.add_file("/etc/dropbear/dropbear_ed25519_host_key", "key");
-  sys.exit_child(jobs.at("ed25519").pid, 0);
+  ed25519_made_ahead(sys, jobs);
   sys.exit_child(jobs.at("ecdsa").pid, 1);
-  script_dropbearkey(sys, ed);
+  script_dropbearkey(sys, kHostEd);
   meta::Config c;
   auto s = setup_ssh(sys, sup, c, {}, &jobs);
   CHECK(jobs.empty());
@@ -217,12 +224,7 @@ TEST_CASE("ssh setup: host keys made ahead are collected, a failed one is made a
   CHECK_FALSE(sys.exists("/run/lifeboat/host-key-ed25519.out"));
 }
 
-TEST_CASE("ssh setup: Dropbear listens before the keys made ahead; one lost to Dropbear's own is kept") {
-  test::FakeSys sys;
-  sys.add_file("/etc/shadow", "root:*:::::::\n");
-  Log log(sys);
-  Supervisor sup(sys, log);
-  const std::string ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
+TEST_CASE_FIXTURE(SshBoot, "ssh setup: Dropbear listens before the keys made ahead; one lost to Dropbear's own is kept") {
   meta::Config c;
   c.ssh_keys.push_back(meta::AuthorizedKey{kKey, meta::Source::cmdline});
   HostKeyJobs none;
@@ -247,12 +249,10 @@ TEST_CASE("ssh setup: Dropbear listens before the keys made ahead; one lost to D
   // ed25519: made ahead. ecdsa: a client came first and Dropbear linked its own key into
   // place; dropbearkey failed to link over it. That key stays (a client may have it): its
   // public half is read, nothing is made again.
-  sys.files["/run/lifeboat/host-key-ed25519.out"] = "Public key portion is:\n" + ed + "\n";
-  sys.add_file("/etc/dropbear/dropbear_ed25519_host_key", "key");
+  ed25519_made_ahead(sys, jobs);
   sys.add_file("/etc/dropbear/dropbear_ecdsa_host_key", "dropbear's");
-  sys.exit_child(jobs.at("ed25519").pid, 0);
   sys.exit_child(jobs.at("ecdsa").pid, 1);
-  script_dropbearkey(sys, ed);
+  script_dropbearkey(sys, kHostEd);
   collect_host_keys(sys, sup, c, {}, s, &jobs);
   CHECK(jobs.empty());
   REQUIRE(s.host_keys.size() == 2);
@@ -269,11 +269,7 @@ TEST_CASE("ssh setup: Dropbear listens before the keys made ahead; one lost to D
   CHECK(std::count(argv.begin(), argv.end(), "-R") == 0);
 }
 
-TEST_CASE("ssh setup: a key made again loses to Dropbear's own: that key stays") {
-  test::FakeSys sys;
-  sys.add_file("/etc/shadow", "root:*:::::::\n");
-  Log log(sys);
-  Supervisor sup(sys, log);
+TEST_CASE_FIXTURE(SshBoot, "ssh setup: a key made again loses to Dropbear's own: that key stays") {
   const std::string ec = "ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBEmKSENjQEezOmxkZMy7opKgwFB9nkt5YRrYMjNuG5N87uRgg6CLrbo5wAdT/y6v0mKV0U2w0WZ2YB/++Tpockg= root@lifeboat";
   SshSetupOptions o;
   o.key_types = {"ecdsa"};
@@ -378,11 +374,10 @@ TEST_CASE("provision: a Dropbear that dies at once ends the wait for it to liste
   StepRunner steps(sys, log, status);
   Supervisor sup(sys, log);
   // dropbearkey prints a public key and exits; Dropbear exits 1 as soon as it starts.
-  const std::string ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIq73hjYIxxnNxmJp21V+WSOvsznh88K+7a6XWmqhNJo root@lifeboat";
   sys.on_spawn = [&](pid_t p, const sys::SpawnSpec& spec) {
     if (spec.argv[0] == "/usr/sbin/dropbear") sys.exit_child(p, 1);
   };
-  script_dropbearkey(sys, ed);
+  script_dropbearkey(sys, kHostEd);
   src::Provision p;
   const auto t0 = sys.now_ms;
   steps.run_step("ssh", [&](StepContext& s) { src::start_ssh(sys, sup, log, steps, s, p); });
