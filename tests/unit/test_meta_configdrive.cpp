@@ -97,6 +97,10 @@ TEST_CASE("meta configdrive: wrong types are named errors, nothing crashes") {
     auto x = parse_meta_data(doc);
     REQUIRE(x.errors.size() == 1);
     CHECK(describe(x.errors[0]).rfind("config-2: openstack/latest/meta_data.json: expected object, got", 0) == 0);
+    auto n = parse_network_data(doc);
+    REQUIRE(n.errors.size() == 1);
+    CHECK(describe(n.errors[0]).rfind("config-2: openstack/latest/network_data.json: expected object, got", 0) == 0);
+    CHECK_FALSE(n.config.network);
   }
 }
 

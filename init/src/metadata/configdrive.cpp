@@ -53,6 +53,15 @@ struct Doc {
     }
     return s;
   }
+  // The whole document, when it parses (parse_json_guarded's limits) and is an object.
+  std::optional<json> object(std::string_view text) {
+    auto parsed = parse_json_guarded(text, kSrc, name, errors);
+    if (parsed && !parsed->is_object()) {
+      error("", std::string("expected object, got ") + type_name(*parsed));
+      parsed.reset();
+    }
+    return parsed;
+  }
   const json* array(const json& obj, const char* key, const std::string& field) {
     auto it = obj.find(key);
     if (it == obj.end() || it->is_null()) return nullptr;
@@ -76,13 +85,9 @@ SourceResult parse_meta_data(std::string_view text) {
   SourceResult r;
   r.config.source = Source::config_drive;
   Doc doc{kMetaDataJson, r.errors};
-  auto parsed = parse_json_guarded(text, kSrc, doc.name, r.errors);
+  auto parsed = doc.object(text);
   if (!parsed) return r;
   const json& root = *parsed;
-  if (!root.is_object()) {
-    doc.error("", std::string("expected object, got ") + type_name(root));
-    return r;
-  }
   PartialConfig& c = r.config;
 
   if (auto uuid = doc.string(root, "uuid", "uuid")) c.instance_id = *uuid;
@@ -232,13 +237,9 @@ SourceResult parse_network_data(std::string_view text) {
   SourceResult r;
   r.config.source = Source::config_drive;
   Doc doc{kNetworkDataJson, r.errors};
-  auto parsed = parse_json_guarded(text, kSrc, doc.name, r.errors);
+  auto parsed = doc.object(text);
   if (!parsed) return r;
   const json& root = *parsed;
-  if (!root.is_object()) {
-    doc.error("", std::string("expected object, got ") + type_name(root));
-    return r;
-  }
 
   std::map<std::string, LinkInfo> links;
   if (const json* arr = doc.array(root, "links", "links")) {
