@@ -29,9 +29,9 @@ def paired_ratios(num: list, den: list) -> list:
 
 
 def quartiles(values: list) -> tuple:
-    """(first quartile, median, third quartile); fewer than 2 values: the value thrice."""
-    if len(values) < 2:
-        return (values[0],) * 3 if values else (None,) * 3
+    """(first quartile, median, third quartile) of at least one value; one value: it, thrice."""
+    if len(values) == 1:
+        return (values[0],) * 3
     q1, q2, q3 = statistics.quantiles(values, n=4, method="inclusive")
     return q1, q2, q3
 
@@ -42,6 +42,8 @@ def ratio_report(name: str, num: list, den: list) -> str:
     if rm is None:
         return f"{name}/floor ratio: none (no login in one of them)"
     pairs = paired_ratios(num, den)
+    head = f"{name}/floor ratio: {rm:.2f} (medians); round by round: "
+    if not pairs:
+        return head + "none (no round where both logged in)"
     q1, q2, q3 = quartiles(pairs)
-    return (f"{name}/floor ratio: {rm:.2f} (medians); round by round: median {q2:.2f}, "
-            f"quartiles {q1:.2f}-{q3:.2f}, {len(pairs)} rounds")
+    return head + f"median {q2:.2f}, quartiles {q1:.2f}-{q3:.2f}, {len(pairs)} rounds"

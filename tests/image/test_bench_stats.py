@@ -29,6 +29,9 @@ class BenchStatsTest(unittest.TestCase):
         self.assertTrue(line.startswith("lifeboat/floor ratio: 1.00 (medians); round by round: median 1.00"), line)
         self.assertIn("quartiles 1.00-1.09, 5 rounds", line)
         self.assertIn("none", bench_stats.ratio_report("cloud", [None, None], fl))
+        # Both logged in some time, never in the same round: the medians' ratio, no pairs.
+        self.assertEqual(bench_stats.ratio_report("cloud", [2.0, None], [None, 2.0]),
+                         "cloud/floor ratio: 1.00 (medians); round by round: none (no round where both logged in)")
 
     def test_quartiles_of_one_value(self):
         self.assertEqual(bench_stats.quartiles([1.5]), (1.5, 1.5, 1.5))
